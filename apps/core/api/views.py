@@ -1,0 +1,47 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core import selectors, services
+from apps.core.api.serializers import (
+    HeartbeatOutputSerializer,
+    PeriodicTaskOutputSerializer,
+    QueuedTaskOutputSerializer,
+)
+
+
+class TokenObtainApi(ObtainAuthToken):
+    """Exchange a username and password for the user's API token: `{"token": "..."}`."""
+
+    # Only JSON and form bodies: the browsable form would echo credentials back.
+    renderer_classes = ObtainAuthToken.renderer_classes
+
+
+class PeriodicTaskListApi(ListAPIView):
+    """The periodic tasks beat runs, with their schedule and last run."""
+
+    serializer_class = PeriodicTaskOutputSerializer
+
+    def get_queryset(self):
+        return selectors.periodic_task_list()
+
+
+class PeriodicTaskRunApi(APIView):
+    """Queue one run of a periodic task now (the admin's "run now")."""
+
+    @extend_schema(request=None, responses={202: QueuedTaskOutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        task_id = services.periodic_task_run_now(periodic_task_id=pk)
+        return Response(QueuedTaskOutputSerializer({"task_id": task_id}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class HeartbeatApi(APIView):
+    """When beat last sent the heartbeat and when a worker last ran it."""
+
+    @extend_schema(responses=HeartbeatOutputSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(HeartbeatOutputSerializer(selectors.heartbeat_status()).data)

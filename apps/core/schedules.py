@@ -1,0 +1,40 @@
+"""The platform's periodic tasks, declared once.
+
+`manage.py register_periodic_tasks` writes them to django-celery-beat's tables: it creates what
+is missing and leaves every existing row as it is, so an interval or enabled flag an operator
+changed in the admin survives. Later domains add their entries to PERIODIC_TASKS.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from apps.core import task_names
+
+
+@dataclass(frozen=True)
+class PeriodicTaskSpec:
+    name: str  # the row's unique name, shown in the admin
+    task: str  # the Celery task's stable name
+    every: timedelta
+    # A run still queued after this long is dropped, so a backlog after an outage does not
+    # pile up runs: always shorter than the interval.
+    expires: timedelta
+    description: str
+
+
+PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
+    PeriodicTaskSpec(
+        name="heartbeat",
+        task=task_names.HEARTBEAT,
+        every=timedelta(seconds=30),
+        expires=timedelta(seconds=25),
+        description="Proves that beat sends and a worker runs: shown in /health/ready and the admin.",
+    ),
+    PeriodicTaskSpec(
+        name="cleanup_task_results",
+        task=task_names.CLEANUP_TASK_RESULTS,
+        every=timedelta(days=1),
+        expires=timedelta(hours=12),
+        description="Deletes stored task results older than TASK_RESULT_RETENTION_DAYS.",
+    ),
+)

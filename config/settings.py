@@ -1,0 +1,286 @@
+"""The platform's one settings module: every value comes from the environment (or .env).
+
+ENVIRONMENT selects the profile:
+- development (default): SQLite and Celery's filesystem broker under var/, nothing external.
+- test: as development, with what the test suite needs.
+- production: PostgreSQL and Redis; refuses to start while any value is unsafe.
+Every variable is described in docs/configuration.md and listed in .env.example.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from config import environment
+from config.logging import build_logging
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+ENV_FILE = Path(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
+if ENV_FILE.is_file():
+    environ.Env.read_env(ENV_FILE)
+
+ENVIRONMENT = env.str("ENVIRONMENT", default="development")
+if ENVIRONMENT not in environment.ENVIRONMENTS:
+    raise ImproperlyConfigured(f"ENVIRONMENT is '{ENVIRONMENT}': use one of {', '.join(environment.ENVIRONMENTS)}")
+IS_PRODUCTION = ENVIRONMENT == "production"
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# --- Core ---------------------------------------------------------------------------------
+SECRET_KEY = env.str("SECRET_KEY", default="" if IS_PRODUCTION else environment.DEVELOPMENT_SECRET_KEY)
+DEBUG = env.bool("DEBUG", default=ENVIRONMENT == "development")
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_celery_beat",
+    "django_celery_results",
+    "apps.core",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.logging.RequestContextMiddleware",
+]
+
+if IS_PRODUCTION:
+    # gunicorn serves the admin's and Swagger's static files itself; runserver does in development.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "apps" / "core" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+DATABASE_URL = env.str("DATABASE_URL", default="" if IS_PRODUCTION else f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+DATABASES = {"default": env.db_url_config(DATABASE_URL) if DATABASE_URL else {}}
+if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
+    # Web, worker and beat write to one file at once: WAL lets readers and a writer share
+    # it, IMMEDIATE takes the write lock up front (no upgrade deadlock), and the timeout
+    # makes a writer wait for the lock instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=30),
+    }
+    # A file, not memory: the tests start real worker processes that must see the test data.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+elif DATABASES["default"]:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+        "DATABASE_CONNECT_TIMEOUT_SECONDS", default=5
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache --------------------------------------------------------------------------------
+# In production a Redis database or instance of its own, with an eviction policy (the
+# broker's Redis must never evict: see docs/architecture.md).
+CACHE_URL = env.str("CACHE_URL", default="" if IS_PRODUCTION else "locmemcache://")
+CACHES = {"default": env.cache_url_config(CACHE_URL) if CACHE_URL else {}}
+
+# --- Auth, i18n, static -------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Security (production) ----------------------------------------------------------------
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+# Trust X-Forwarded-Proto only when a TLS-terminating proxy that sets it stands in front.
+if env.bool("BEHIND_TLS_PROXY", default=IS_PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if IS_PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # The load balancer and compose probe /health/* over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Encrypted fields ---------------------------------------------------------------------
+# A list, newest first: the first key encrypts, every key decrypts (rotation: put a new key
+# first, run `manage.py rotate_encryption_keys`, then drop the old key). Independent of SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS",
+    default=[] if IS_PRODUCTION else [environment.DEVELOPMENT_FIELD_ENCRYPTION_KEY],
+)
+
+# --- REST API -----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.core.api.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + ([] if IS_PRODUCTION else ["rest_framework.renderers.BrowsableAPIRenderer"]),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fleet platform API",
+    "DESCRIPTION": "Servers, projects, health and provisioning of the fleet.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's assets are served by the platform itself: no CDN needed.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Celery -------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="" if IS_PRODUCTION else "filesystem://")
+BROKER_SCHEME = urlsplit(CELERY_BROKER_URL).scheme.lower()
+CELERY_BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+# Results are removed by the platform's own daily cleanup task (core.cleanup_task_results),
+# so Celery's built-in backend_cleanup entry is switched off to avoid a second job.
+CELERY_RESULT_EXPIRES = None
+TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUE_NAMES = ("default", "sync", "health", "provisioning")
+CELERY_TASK_ROUTES = {
+    "core.*": {"queue": "default"},
+    "servers.*": {"queue": "sync"},
+    "projects.*": {"queue": "sync"},
+    "monitoring.*": {"queue": "health"},
+    "provisioning.*": {"queue": "provisioning"},
+}
+# Every task has limits; a task may lower them, and none may raise its hard limit above
+# CELERY_MAX_TASK_TIME_LIMIT (a test walks the registered tasks to hold that).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_MAX_TASK_TIME_LIMIT = env.int("CELERY_MAX_TASK_TIME_LIMIT", default=3600)
+# Platform tasks are idempotent, so a task is acknowledged only once it has finished, and a
+# task whose pool process died (SIGKILL, OOM) is put back instead of acknowledged.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TRACK_STARTED = True
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Redis hands an unacknowledged task to another worker after the visibility timeout. It must
+# exceed the longest hard time limit, or a long task still running is delivered a second time.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_MAX_TASK_TIME_LIMIT + 1800)
+if BROKER_SCHEME == "filesystem":
+    for _folder in ("messages", "control"):
+        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "messages"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "messages"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
+        "max_retries": 3,
+    }
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
+DJANGO_CELERY_BEAT_TZ_AWARE = True
+# A heartbeat older than this is reported as stale in /health/ready and the admin.
+HEARTBEAT_STALE_AFTER = timedelta(seconds=env.int("HEARTBEAT_STALE_AFTER_SECONDS", default=120))
+
+# --- Bootstrap ----------------------------------------------------------------------------
+BOOTSTRAP_ADMIN_USERNAME = env.str("BOOTSTRAP_ADMIN_USERNAME", default="admin")
+BOOTSTRAP_ADMIN_EMAIL = env.str("BOOTSTRAP_ADMIN_EMAIL", default="")
+BOOTSTRAP_ADMIN_PASSWORD = env.str("BOOTSTRAP_ADMIN_PASSWORD", default="")
+
+# --- Logging ------------------------------------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "console")
+LOGGING = build_logging(level=LOG_LEVEL, log_format=LOG_FORMAT)
+
+# --- Production guard ---------------------------------------------------------------------
+if IS_PRODUCTION:
+    _problems = environment.production_problems(
+        secret_key=SECRET_KEY,
+        debug=DEBUG,
+        allowed_hosts=ALLOWED_HOSTS,
+        database_url=DATABASE_URL,
+        broker_url=CELERY_BROKER_URL,
+        cache_url=CACHE_URL,
+        field_encryption_keys=FIELD_ENCRYPTION_KEYS,
+        cors_allowed_origins=CORS_ALLOWED_ORIGINS,
+    )
+    if _problems:
+        raise ImproperlyConfigured(
+            "Refusing to start in production; fix these settings:\n" + "\n".join(f"  - {p}" for p in _problems)
+        )

@@ -1,0 +1,15 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("platform")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+# Task modules, one per domain. Listed rather than autodiscovered because tasks live in this
+# package, not inside the Django apps; `imports` also lets the admin's "run now" find them.
+app.conf.imports = ("tasks.core",)
+app.set_default()
+
+# Signal handlers (structured log context, heartbeat bookkeeping) for every process.
+import tasks.signals  # noqa: E402,F401

@@ -1,0 +1,121 @@
+"""Shared fixtures: real Celery worker and beat processes against the test database and broker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tasks import app as celery_app
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CELERY = str(Path(sys.executable).parent / "celery")
+
+
+def database_url_for_subprocess() -> str:
+    """The URL of the database the tests use right now (the test database, not the configured one)."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"])
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url_for_subprocess()}
+    env.update(extra)
+    return env
+
+
+def purge_queues() -> None:
+    """Drop messages left in the test broker by an earlier, interrupted run."""
+    with celery_app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for queue in settings.CELERY_TASK_QUEUE_NAMES:
+            channel.queue_declare(queue=queue, durable=True, auto_delete=False)
+            channel.queue_purge(queue)
+
+
+def wait_for(condition: Callable[[], object], *, timeout: float, what: str, interval: float = 0.2) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class CeleryProcess:
+    def __init__(self, name: str, args: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.name = name
+        self.log_path = log_path
+        self._log = log_path.open("wb")
+        self.process = subprocess.Popen(
+            [CELERY, "-A", "tasks", *args],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def output(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self._log.close()
+
+
+@pytest.fixture
+def start_celery(django_db_blocker, tmp_path) -> Iterator[Callable[..., CeleryProcess]]:
+    """Start `celery -A tasks <args>` as a real process on the test database and broker."""
+    started: list[CeleryProcess] = []
+
+    def start(*args: str, **extra_env: str) -> CeleryProcess:
+        with django_db_blocker.unblock():
+            env = subprocess_env(**extra_env)
+        process = CeleryProcess(args[0], list(args), env, tmp_path / f"{args[0]}-{len(started)}.log")
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def celery_worker_process(start_celery) -> CeleryProcess:
+    """A real worker consuming every platform queue, with a clean broker."""
+    purge_queues()
+    worker = start_celery(
+        "worker",
+        "--queues",
+        ",".join(settings.CELERY_TASK_QUEUE_NAMES),
+        "--concurrency",
+        "1",
+        "--loglevel",
+        "INFO",
+        "--without-mingle",
+        "--without-gossip",
+    )
+    wait_for(lambda: "ready." in worker.output() or worker.process.poll() is not None, timeout=60, what="worker")
+    assert worker.process.poll() is None, worker.output()
+    return worker

@@ -1,0 +1,63 @@
+import pytest
+from django.core.management import call_command
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from apps.core.schedules import PERIODIC_TASKS
+from apps.core.services import periodic_tasks_register
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_declared_periodic_task_expires_before_its_next_run():
+    for spec in PERIODIC_TASKS:
+        assert spec.expires < spec.every, spec.name
+
+
+def test_registering_creates_each_declared_task_with_its_interval_and_expiry():
+    periodic_tasks_register()
+
+    for spec in PERIODIC_TASKS:
+        row = PeriodicTask.objects.get(name=spec.name)
+        assert row.task == spec.task
+        assert row.enabled
+        assert row.interval.every == spec.every.total_seconds()
+        assert row.interval.period == IntervalSchedule.SECONDS
+        assert row.expire_seconds == spec.expires.total_seconds()
+
+
+def test_registering_twice_creates_nothing_new(capsys):
+    call_command("register_periodic_tasks")
+    rows_before = PeriodicTask.objects.count()
+    schedules_before = IntervalSchedule.objects.count()
+
+    call_command("register_periodic_tasks")
+
+    assert PeriodicTask.objects.count() == rows_before
+    assert IntervalSchedule.objects.count() == schedules_before
+    assert f"0 created, {len(PERIODIC_TASKS)} unchanged" in capsys.readouterr().out
+
+
+def test_registering_again_keeps_an_operators_interval_and_enabled_flag():
+    periodic_tasks_register()
+    hourly, _ = IntervalSchedule.objects.get_or_create(every=3600, period=IntervalSchedule.SECONDS)
+    row = PeriodicTask.objects.get(name="heartbeat")
+    row.interval = hourly
+    row.enabled = False
+    row.save()
+
+    result = periodic_tasks_register()
+
+    row.refresh_from_db()
+    assert row.interval == hourly
+    assert row.enabled is False
+    assert "heartbeat" in result.unchanged
+
+
+def test_registering_recreates_a_task_an_operator_deleted():
+    periodic_tasks_register()
+    PeriodicTask.objects.filter(name="heartbeat").delete()
+
+    result = periodic_tasks_register()
+
+    assert result.created == ["heartbeat"]
+    assert PeriodicTask.objects.filter(name="heartbeat").exists()
