@@ -78,3 +78,13 @@ def test_openapi_schema_and_swagger_ui_are_served(client):
     assert {"/api/auth/token/", "/api/periodic-tasks/", "/api/periodic-tasks/{id}/run/"} <= set(paths)
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
+
+
+def test_run_now_of_an_unknown_periodic_task_is_404(operator):
+    client = APIClient()
+    client.force_authenticate(operator)
+
+    response = client.post("/api/periodic-tasks/999999/run/")
+
+    assert response.status_code == 404
+    assert "999999" in response.json()["detail"]

@@ -43,13 +43,3 @@ def test_api_run_now_answers_202_with_the_task_id_and_a_worker_runs_it(celery_wo
     assert response.status_code == 202
     assert response.json()["task_id"]
     wait_for(heartbeat_ran, timeout=60, what="the worker to run the heartbeat")
-
-
-def test_api_run_now_of_an_unknown_periodic_task_is_404():
-    client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user(username="ops"))
-
-    response = client.post("/api/periodic-tasks/999999/run/")
-
-    assert response.status_code == 404
-    assert "999999" in response.json()["detail"]
