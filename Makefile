@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SERVICES_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/fleet_ci \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/13 CACHE_URL=redis://127.0.0.1:6379/14
 
-.PHONY: run test test-services lint format lock clean
+.PHONY: run test test-services bench lint format lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=...)")'
@@ -26,6 +26,7 @@ run: $(VENV)/.base-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py register_periodic_tasks
 	$(BIN)/python manage.py bootstrap_admin
+	$(BIN)/python manage.py register_sandbox_account
 	$(BIN)/honcho start -f Procfile
 
 lint: $(VENV)/.dev-installed
@@ -39,6 +40,10 @@ test: lint
 test-services: $(VENV)/.dev-installed
 	$(SERVICES_ENV) $(BIN)/python -m tests.services_reachable
 	$(SERVICES_ENV) $(BIN)/pytest
+
+# Figures for the configured database (DATABASE_URL; SQLite by default), in a database of their own.
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m tests.benchmarks.run
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .

@@ -52,7 +52,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_celery_results",
+    "django_filters",
     "apps.core",
+    "apps.servers",
+    "apps.sandbox",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +179,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + ([] if IS_PRODUCTION else ["rest_framework.renderers.BrowsableAPIRenderer"]),
@@ -186,6 +194,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `kind` or `status`: name each enum after its choices class.
+    "ENUM_NAME_OVERRIDES": {
+        "ProviderKindEnum": "apps.servers.choices.ProviderKind",
+        "SyncKindEnum": "apps.core.choices.SyncKind",
+        "SyncStatusEnum": "apps.core.choices.SyncStatus",
+        "LifecycleEnum": "apps.servers.choices.Lifecycle",
+        "HealthStatusEnum": "apps.servers.choices.HealthStatus",
+        "ProviderStatusEnum": "apps.servers.choices.ProviderStatus",
+    },
     # Swagger UI's assets are served by the platform itself: no CDN needed.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -257,6 +274,42 @@ CELERY_BEAT_SYNC_EVERY = 1
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 # A heartbeat older than this is reported as stale in /health/ready and the admin.
 HEARTBEAT_STALE_AFTER = timedelta(seconds=env.int("HEARTBEAT_STALE_AFTER_SECONDS", default=120))
+
+# --- Provider API (Time4VPS and the sandbox) ---------------------------------------------
+# Every call has a connect and a read timeout; idempotent calls are retried with exponential
+# backoff and jitter on connection errors and 5xx.
+PROVIDER_CONNECT_TIMEOUT_SECONDS = env.float("PROVIDER_CONNECT_TIMEOUT_SECONDS", default=5.0)
+PROVIDER_READ_TIMEOUT_SECONDS = env.float("PROVIDER_READ_TIMEOUT_SECONDS", default=30.0)
+PROVIDER_RETRY_ATTEMPTS = env.int("PROVIDER_RETRY_ATTEMPTS", default=4)
+PROVIDER_RETRY_MAX_WAIT_SECONDS = env.float("PROVIDER_RETRY_MAX_WAIT_SECONDS", default=10.0)
+# After this many failed calls in a row the account's circuit opens, and calls fail at once
+# until the reset time has passed; then one trial call decides.
+PROVIDER_CIRCUIT_FAIL_MAX = env.int("PROVIDER_CIRCUIT_FAIL_MAX", default=5)
+PROVIDER_CIRCUIT_RESET_SECONDS = env.int("PROVIDER_CIRCUIT_RESET_SECONDS", default=600)
+# Circuit state is shared by every worker process through Redis when the cache is Redis;
+# otherwise (development) each process keeps its own.
+PROVIDER_CIRCUIT_REDIS_URL = env.str(
+    "PROVIDER_CIRCUIT_REDIS_URL", default=CACHE_URL if CACHE_URL.startswith(("redis://", "rediss://")) else ""
+)
+# Production refuses provider URLs on loopback, private or link-local addresses unless allowed.
+PROVIDER_ALLOW_PRIVATE_ADDRESSES = env.bool("PROVIDER_ALLOW_PRIVATE_ADDRESSES", default=not IS_PRODUCTION)
+# Time limits of one account's sync (seconds); the sync lease outlives the hard limit.
+SERVER_SYNC_SOFT_TIME_LIMIT = env.int("SERVER_SYNC_SOFT_TIME_LIMIT", default=540)
+SERVER_SYNC_TIME_LIMIT = env.int("SERVER_SYNC_TIME_LIMIT", default=600)
+# Server details fetched at once during a sync.
+SERVER_SYNC_DETAIL_CONCURRENCY = env.int("SERVER_SYNC_DETAIL_CONCURRENCY", default=8)
+
+# --- Sandbox provider (development and test only) -----------------------------------------
+# A provider that speaks the Time4VPS API, served by the platform itself under /sandbox/api/,
+# so `make run` shows servers with no account anywhere. Never served in production.
+SANDBOX_ENABLED = not IS_PRODUCTION
+SANDBOX_SERVER_COUNT = env.int("SANDBOX_SERVER_COUNT", default=5)
+SANDBOX_USERNAME = env.str("SANDBOX_USERNAME", default="sandbox@example.com")
+SANDBOX_PASSWORD = env.str("SANDBOX_PASSWORD", default="sandbox-password")
+SANDBOX_TASK_SECONDS = env.float("SANDBOX_TASK_SECONDS", default=5.0)
+SANDBOX_BASE_URL = env.str(
+    "SANDBOX_BASE_URL", default=f"http://127.0.0.1:{env.int('WEB_PORT', default=8000)}/sandbox/api"
+)
 
 # --- Bootstrap ----------------------------------------------------------------------------
 BOOTSTRAP_ADMIN_USERNAME = env.str("BOOTSTRAP_ADMIN_USERNAME", default="admin")

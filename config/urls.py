@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -11,4 +12,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("apps.core.api.urls")),
+    path("api/", include("apps.servers.api.urls")),
 ]
+
+# The sandbox provider (a Time4VPS stand-in): development and test only, never production.
+if settings.SANDBOX_ENABLED:
+    urlpatterns.append(path("sandbox/api/", include("apps.sandbox.urls")))

@@ -16,6 +16,8 @@ from django.db import connection
 
 from tasks import app as celery_app
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CELERY = str(Path(sys.executable).parent / "celery")
 
@@ -46,14 +48,17 @@ def purge_queues() -> None:
             channel.queue_purge(queue)
 
 
-def wait_for(condition: Callable[[], object], *, timeout: float, what: str, interval: float = 0.2) -> object:
+def wait_for(
+    condition: Callable[[], object], *, timeout: float, what: str | Callable[[], str], interval: float = 0.2
+) -> object:
+    """Poll until `condition()` is truthy; `what` (or what it returns, read at the time-out) says what failed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = condition()
         if result:
             return result
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout}s waiting for {what() if callable(what) else what}")
 
 
 class CeleryProcess:

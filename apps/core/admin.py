@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from apps.core import selectors
-from apps.core.models import Heartbeat
+from apps.core.models import Heartbeat, SyncRun
 
 
 @admin.register(Heartbeat)
@@ -27,4 +27,27 @@ class HeartbeatAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    """Read-only run records of every kind of sync."""
+
+    list_display = ("id", "kind", "account_name", "status", "trigger", "created_at", "finished_at", "counts")
+    list_filter = ("kind", "status", "trigger")
+    search_fields = ("account_name", "error")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="created / updated / removed / unchanged")
+    def counts(self, obj: SyncRun) -> str:
+        return f"{obj.created} / {obj.updated} / {obj.removed} / {obj.unchanged}"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in SyncRun._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

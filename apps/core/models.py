@@ -1,4 +1,9 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+
+from apps.core.choices import SyncKind, SyncStatus, Trigger
 
 
 class Heartbeat(models.Model):
@@ -20,3 +25,48 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return "Scheduler heartbeat"
+
+
+class SyncRun(models.Model):
+    """One sync of one account (a provider account, a GitHub account): the run record the
+    admin and the API show, shared by every kind of sync.
+
+    The account is referenced generically so each domain keeps its own account model;
+    `account_name` keeps the run readable after the account is deleted.
+    """
+
+    kind = models.CharField(max_length=32, choices=SyncKind.choices)
+    status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.QUEUED)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    account_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    account_id = models.PositiveBigIntegerField()
+    account = GenericForeignKey("account_type", "account_id")
+    account_name = models.CharField(max_length=200)
+    celery_task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["account_type", "account_id", "-created_at"], name="core_syncrun_account_idx"),
+            models.Index(fields=["status", "-created_at"], name="core_syncrun_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} of {self.account_name} ({self.status})"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None

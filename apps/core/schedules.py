@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from apps.core import task_names
+from apps.servers import task_names as servers_task_names
 
 
 @dataclass(frozen=True)
@@ -36,5 +37,12 @@ PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
         every=timedelta(days=1),
         expires=timedelta(hours=12),
         description="Deletes stored task results older than TASK_RESULT_RETENTION_DAYS.",
+    ),
+    PeriodicTaskSpec(
+        name="server_sync",
+        task=servers_task_names.SERVER_SYNC,
+        every=timedelta(minutes=5),
+        expires=timedelta(minutes=4),
+        description="Queues a sync of every enabled provider account: provider -> servers.",
     ),
 )

@@ -53,7 +53,7 @@ def test_beat_sends_the_heartbeat_on_its_schedule_and_a_worker_runs_it(celery_wo
     done = wait_for(
         lambda: (h := heartbeat()) and h.beat_sent_at and h.worker_ran_at and h,
         timeout=90,
-        what=f"beat to send and a worker to run the heartbeat; beat said:\n{beat_process.output()[-3000:]}",
+        what=lambda: f"beat to send and a worker to run the heartbeat; beat said:\n{beat_process.output()[-3000:]}",
     )
     assert done.beat_sent_at > started
     assert done.worker_ran_at > started

@@ -1,0 +1,130 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from apps.core.choices import Trigger
+from apps.core.exceptions import ServiceUnavailableError
+from apps.integrations.time4vps import Time4VPSError
+from apps.servers import services
+from apps.servers.models import ProviderAccount, Server
+from apps.servers.validators import provider_base_url_problems
+
+
+class ProviderAccountForm(forms.ModelForm):
+    base_url = forms.URLField(max_length=500, assume_scheme="https", help_text="e.g. https://billing.time4vps.com/api")
+
+    class Meta:
+        model = ProviderAccount
+        fields = ["name", "kind", "base_url", "username", "password", "enabled"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The stored password is never shown, so editing an account must not demand it again:
+        # a blank entry keeps it (EncryptedTextField.save_form_data).
+        if self.instance.pk:
+            self.fields["password"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("base_url") and cleaned.get("kind"):
+            for problem in provider_base_url_problems(cleaned["base_url"], kind=cleaned["kind"]):
+                self.add_error("base_url", problem)
+        return cleaned
+
+
+def _queue_syncs(modeladmin, request: HttpRequest, accounts) -> None:
+    queued = []
+    for account in accounts:
+        try:
+            queued.append(services.server_sync_queue(account=account, trigger=Trigger.OPERATOR, user=request.user))
+        except ServiceUnavailableError as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            return
+    if queued:
+        runs = ", ".join(f"#{run.pk}" for run in queued)
+        modeladmin.message_user(request, f"Queued {len(queued)} sync run(s): {runs}.", messages.SUCCESS)
+
+
+@admin.register(ProviderAccount)
+class ProviderAccountAdmin(admin.ModelAdmin):
+    form = ProviderAccountForm
+    list_display = ("name", "kind", "username", "enabled", "last_sync_at", "last_sync_status", "server_count")
+    list_filter = ("kind", "enabled", "last_sync_status")
+    search_fields = ("name", "username")
+    readonly_fields = ("last_sync_at", "last_sync_status", "last_sync_error", "last_successful_sync_at")
+    actions = ["test_connection", "sync_now"]
+
+    @admin.display(description="servers")
+    def server_count(self, obj: ProviderAccount) -> int:
+        return obj.servers.count()
+
+    @admin.action(description="Test connection")
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[ProviderAccount]) -> None:
+        for account in queryset:
+            try:
+                count = services.provider_account_test_connection(account=account)
+            except Time4VPSError as error:
+                self.message_user(request, f"{account}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{account}: connected, {count} server(s) listed.", messages.SUCCESS)
+
+    @admin.action(description="Sync now")
+    def sync_now(self, request: HttpRequest, queryset: QuerySet[ProviderAccount]) -> None:
+        _queue_syncs(self, request, queryset)
+
+
+@admin.register(Server)
+class ServerAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "ip",
+        "provider_account",
+        "provider_status",
+        "lifecycle",
+        "health_status",
+        "busy",
+        "os",
+        "updated_at",
+    )
+    list_filter = ("provider_account", "provider_status", "lifecycle", "health_status", "busy", "connection")
+    search_fields = ("hostname", "label", "ip", "provider_id")
+    list_select_related = ("provider_account",)
+    actions = ["sync_now"]
+    readonly_fields = (
+        "provider_account",
+        "provider_id",
+        "hostname",
+        "label",
+        "ip",
+        "additional_ips",
+        "provider_status",
+        "provider_status_text",
+        "os",
+        "cpu_cores",
+        "cpu_mhz",
+        "ram_mb",
+        "disk_mb",
+        "bandwidth_mb",
+        "busy",
+        "active_task",
+        "connection",
+        "lifecycle",
+        "health_status",
+        "last_seen_at",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        ("Provider", {"fields": readonly_fields[:16]}),
+        ("Access (operator-managed)", {"fields": ("connection", "ssh_host", "ssh_port", "ssh_user", "notes")}),
+        ("Platform", {"fields": ("lifecycle", "health_status", "last_seen_at", "created_at", "updated_at")}),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # servers come from the provider
+
+    @admin.action(description="Sync their accounts now")
+    def sync_now(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
+        accounts = ProviderAccount.objects.filter(pk__in=queryset.values("provider_account")).distinct()
+        _queue_syncs(self, request, accounts)

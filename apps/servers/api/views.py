@@ -1,0 +1,101 @@
+from django.db.models import ProtectedError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.core.choices import Trigger
+from apps.core.exceptions import ConflictError
+from apps.core.models import SyncRun
+from apps.servers import selectors, services
+from apps.servers.api.filters import ServerFilter, SyncRunFilter
+from apps.servers.api.serializers import (
+    ProviderAccountInputSerializer,
+    ProviderAccountOutputSerializer,
+    ServerOutputSerializer,
+    ServerUpdateInputSerializer,
+    SyncQueuedOutputSerializer,
+    SyncRunOutputSerializer,
+)
+from apps.servers.models import ProviderAccount, Server
+
+
+class ProviderAccountViewSet(viewsets.ModelViewSet):
+    """Provider accounts. The password is write-only: no answer ever contains it."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # For the schema generator only: requests go through get_queryset (the selectors).
+    queryset = ProviderAccount.objects.none()
+    serializer_class = ProviderAccountOutputSerializer
+    search_fields = ["name", "username"]
+    ordering_fields = ["name", "last_sync_at", "created_at"]
+
+    def get_queryset(self):
+        return selectors.provider_account_list()
+
+    @extend_schema(request=ProviderAccountInputSerializer, responses={201: ProviderAccountOutputSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = ProviderAccountInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = services.provider_account_create(data=data.validated_data)
+        return Response(ProviderAccountOutputSerializer(account).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProviderAccountInputSerializer, responses=ProviderAccountOutputSerializer)
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        account = self.get_object()
+        data = ProviderAccountInputSerializer(account, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        account = services.provider_account_update(account=account, data=data.validated_data)
+        return Response(ProviderAccountOutputSerializer(account).data)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        account = self.get_object()
+        try:
+            account.delete()
+        except ProtectedError:
+            raise ConflictError(
+                f"the account still has {account.servers.count()} servers; disable it instead of deleting it"
+            ) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={202: SyncQueuedOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def sync(self, request: Request, pk: str | None = None) -> Response:
+        """Queue a sync of this account now: 202 with the run's id (GET /api/sync-runs/{id}/)."""
+        run = services.server_sync_queue(account=self.get_object(), trigger=Trigger.API, user=request.user)
+        return Response(SyncQueuedOutputSerializer({"run_id": run.pk}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ServerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """The servers the providers report. PATCH changes only the operator-managed fields."""
+
+    http_method_names = ["get", "patch", "head", "options"]
+    queryset = Server.objects.none()
+    serializer_class = ServerOutputSerializer
+    filterset_class = ServerFilter
+    search_fields = ["hostname", "label", "ip", "provider_id"]
+    ordering_fields = ["hostname", "ip", "lifecycle", "health_status", "created_at", "updated_at"]
+
+    def get_queryset(self):
+        return selectors.server_list()
+
+    @extend_schema(request=ServerUpdateInputSerializer, responses=ServerOutputSerializer)
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        server = self.get_object()
+        data = ServerUpdateInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        server = services.server_update(server=server, data=data.validated_data)
+        return Response(ServerOutputSerializer(server).data)
+
+
+class SyncRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Server sync runs, newest first."""
+
+    queryset = SyncRun.objects.none()
+    serializer_class = SyncRunOutputSerializer
+    filterset_class = SyncRunFilter
+    ordering_fields = ["created_at", "finished_at"]
+
+    def get_queryset(self):
+        return selectors.server_sync_run_list()

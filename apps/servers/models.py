@@ -1,0 +1,106 @@
+from django.db import models
+from django.db.models import Q
+
+from apps.core.fields import EncryptedTextField
+from apps.servers.choices import Connection, HealthStatus, Lifecycle, ProviderKind, ProviderStatus
+
+
+class ProviderAccount(models.Model):
+    """An account at a VPS provider; server_sync keeps a Server row for each of its servers."""
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=16, choices=ProviderKind.choices, default=ProviderKind.TIME4VPS)
+    base_url = models.URLField(max_length=500, help_text="e.g. https://billing.time4vps.com/api")
+    username = models.CharField(max_length=200, help_text="The client-area e-mail.")
+    password = EncryptedTextField()
+    enabled = models.BooleanField(default=True, help_text="Disabled accounts are not synced.")
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_sync_status = models.CharField(max_length=16, blank=True)  # a SyncStatus value, blank before any
+    last_sync_error = models.TextField(blank=True)
+    last_successful_sync_at = models.DateTimeField(null=True, blank=True)
+    # A lease, not a lock: a crashed worker's lease simply runs out (see services.sync).
+    sync_lease_owner = models.CharField(max_length=64, blank=True, editable=False)
+    sync_lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def circuit_key(self) -> str:
+        return f"provider-account:{self.pk}"
+
+
+class Server(models.Model):
+    """A VPS the provider reports. Provider-owned fields are written by sync only; the SSH
+    settings and notes belong to operators, and sync never touches them."""
+
+    provider_account = models.ForeignKey(ProviderAccount, on_delete=models.PROTECT, related_name="servers")
+    provider_id = models.CharField(max_length=64)
+    # --- Provider-owned ---
+    hostname = models.CharField(max_length=255, blank=True)
+    label = models.CharField(max_length=255, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    additional_ips = models.JSONField(default=list, blank=True)
+    provider_status = models.CharField(max_length=16, choices=ProviderStatus.choices, default=ProviderStatus.UNKNOWN)
+    provider_status_text = models.CharField(max_length=64, blank=True)
+    os = models.CharField(max_length=128, blank=True)
+    cpu_cores = models.PositiveIntegerField(null=True, blank=True)
+    cpu_mhz = models.PositiveIntegerField(null=True, blank=True)
+    ram_mb = models.PositiveBigIntegerField(null=True, blank=True)
+    disk_mb = models.PositiveBigIntegerField(null=True, blank=True)
+    bandwidth_mb = models.PositiveBigIntegerField(null=True, blank=True)
+    busy = models.BooleanField(default=False, help_text="The provider is running a task on it.")
+    active_task = models.CharField(max_length=64, blank=True)
+    # --- Operator-managed ---
+    connection = models.CharField(max_length=8, choices=Connection.choices, default=Connection.SSH)
+    ssh_host = models.CharField(max_length=255, blank=True, help_text="Blank: the primary IP.")
+    ssh_port = models.PositiveIntegerField(default=22)
+    ssh_user = models.CharField(max_length=64, default="root")
+    notes = models.TextField(blank=True)
+    # --- Platform state ---
+    lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices, default=Lifecycle.DISCOVERED)
+    # What lifecycle a removed server had, so it gets it back when the provider lists it again.
+    lifecycle_before_removal = models.CharField(max_length=16, choices=Lifecycle.choices, blank=True)
+    health_status = models.CharField(max_length=16, choices=HealthStatus.choices, default=HealthStatus.UNKNOWN)
+    # When a sync last wrote this row; see Server.seen_at for "last seen".
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["hostname", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider_account", "provider_id"], name="servers_unique_provider_id"),
+            models.CheckConstraint(
+                condition=Q(ssh_port__gte=1) & Q(ssh_port__lte=65535), name="servers_ssh_port_range"
+            ),
+            models.CheckConstraint(condition=Q(lifecycle__in=Lifecycle.values), name="servers_lifecycle_valid"),
+            models.CheckConstraint(
+                condition=Q(health_status__in=HealthStatus.values), name="servers_health_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["lifecycle"]), models.Index(fields=["health_status"])]
+
+    def __str__(self) -> str:
+        return self.hostname or self.label or f"{self.provider_account} #{self.provider_id}"
+
+    @property
+    def effective_ssh_host(self) -> str:
+        return self.ssh_host or (self.ip or "")
+
+    @property
+    def seen_at(self):
+        """When the provider last listed this server.
+
+        A server present in the account's last successful listing was seen then, so that time is
+        read from the account instead of rewriting every row on every sync; a removed server
+        keeps the time it was last seen.
+        """
+        if self.lifecycle == Lifecycle.REMOVED:
+            return self.last_seen_at
+        return self.provider_account.last_successful_sync_at or self.last_seen_at

@@ -1,0 +1,24 @@
+"""Writes of the servers domain. Views, admin actions and tasks call these, nothing else."""
+
+from apps.servers.services.accounts import (
+    provider_account_create,
+    provider_account_test_connection,
+    provider_account_update,
+    sandbox_account_ensure,
+)
+from apps.servers.services.servers import server_update
+from apps.servers.services.sync import server_sync_all, server_sync_now, server_sync_queue, server_sync_run
+from apps.servers.services.write import servers_write
+
+__all__ = [
+    "provider_account_create",
+    "provider_account_test_connection",
+    "provider_account_update",
+    "sandbox_account_ensure",
+    "server_sync_all",
+    "server_sync_now",
+    "server_sync_queue",
+    "server_sync_run",
+    "server_update",
+    "servers_write",
+]

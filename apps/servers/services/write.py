@@ -1,0 +1,164 @@
+"""The write phase of a server sync: turn one complete provider listing into rows.
+
+Queries are constant per batch, whatever the number of servers: one read of the account's
+rows, one INSERT ... ON CONFLICT DO UPDATE per batch of new or changed servers, and one UPDATE
+per batch of removed or returning servers. Operator-managed fields are never written here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from apps.integrations.time4vps import ServerDetails
+from apps.servers.choices import Connection, Lifecycle, ProviderKind, ProviderStatus
+from apps.servers.models import ProviderAccount, Server
+
+BATCH_SIZE = 1000
+# The fields a sync owns. Everything else on Server belongs to operators or the platform.
+PROVIDER_FIELDS = (
+    "hostname",
+    "label",
+    "ip",
+    "additional_ips",
+    "provider_status",
+    "provider_status_text",
+    "os",
+    "cpu_cores",
+    "cpu_mhz",
+    "ram_mb",
+    "disk_mb",
+    "bandwidth_mb",
+    "busy",
+    "active_task",
+)
+
+
+class InvalidProviderData(ValueError):
+    """The listing holds a value the inventory cannot store; the sync must change nothing."""
+
+
+@dataclass
+class WriteCounts:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+
+def _ip(value: str | None, *, server_id: int) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise InvalidProviderData(f"server {server_id}: '{value}' is not an IP address") from None
+
+
+def provider_values(details: ServerDetails) -> dict[str, Any]:
+    """The provider-owned fields of a Server, from one server's details."""
+    return {
+        "hostname": (details.domain or "")[:255],
+        "label": (details.label or "")[:255],
+        "ip": _ip(details.ip, server_id=details.server_id),
+        "additional_ips": [_ip(ip, server_id=details.server_id) for ip in details.additional_ips],
+        "provider_status": ProviderStatus.from_provider(details.status),
+        "provider_status_text": (details.status or "")[:64],
+        "os": (details.os or "")[:128],
+        "cpu_cores": details.cpu_cores,
+        "cpu_mhz": details.cpu_mhz,
+        "ram_mb": details.ram_mb,
+        "disk_mb": details.disk_mb,
+        "bandwidth_mb": details.bandwidth_mb,
+        "busy": details.active_task is not None,
+        "active_task": (details.active_task.name if details.active_task else "")[:64],
+    }
+
+
+def _batches(items: Sequence, size: int = BATCH_SIZE) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def servers_write(*, account: ProviderAccount, listing: Sequence[ServerDetails], now: datetime) -> WriteCounts:
+    """Make the account's Server rows match a complete, successful listing.
+
+    New servers are `discovered`; servers no longer listed are marked `removed` (never
+    deleted); a removed server that is listed again gets back the lifecycle it had. Must be
+    called with the whole listing only: a partial one would mark the missing servers removed.
+    """
+    # Map first: a value we cannot store fails the sync before anything is written.
+    incoming = {str(details.server_id): provider_values(details) for details in listing}
+    connection = Connection.LOCAL if account.kind == ProviderKind.SANDBOX else Connection.SSH
+    counts = WriteCounts()
+    upserts: list[Server] = []
+    returning: list[int] = []
+    with transaction.atomic():
+        existing = Server.objects.filter(provider_account=account).values_list(
+            "id", "provider_id", "lifecycle", *PROVIDER_FIELDS
+        )
+        seen_ids: set[str] = set()
+        vanished: list[int] = []
+        for row in existing.iterator(chunk_size=BATCH_SIZE):
+            pk, provider_id, lifecycle, *current = row
+            values = incoming.get(provider_id)
+            if values is None:
+                if lifecycle != Lifecycle.REMOVED:
+                    vanished.append(pk)
+                continue
+            seen_ids.add(provider_id)
+            if lifecycle == Lifecycle.REMOVED:
+                returning.append(pk)
+            if [values[field] for field in PROVIDER_FIELDS] != current:
+                upserts.append(Server(provider_account=account, provider_id=provider_id, last_seen_at=now, **values))
+                counts.updated += 1
+            elif lifecycle == Lifecycle.REMOVED:
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        for provider_id, values in incoming.items():
+            if provider_id not in seen_ids:
+                upserts.append(
+                    Server(
+                        provider_account=account,
+                        provider_id=provider_id,
+                        connection=connection,
+                        lifecycle=Lifecycle.DISCOVERED,
+                        last_seen_at=now,
+                        **values,
+                    )
+                )
+                counts.created += 1
+        for batch in _batches(upserts):
+            Server.objects.bulk_create(
+                batch,
+                update_conflicts=True,
+                unique_fields=["provider_account", "provider_id"],
+                update_fields=[*PROVIDER_FIELDS, "last_seen_at", "updated_at"],
+            )
+        for batch in _batches(returning):
+            # Back to what it was before it vanished (discovered if that is unknown).
+            Server.objects.filter(pk__in=batch, lifecycle_before_removal="").update(
+                lifecycle=Lifecycle.DISCOVERED, last_seen_at=now, updated_at=now
+            )
+            Server.objects.filter(pk__in=batch).exclude(lifecycle_before_removal="").update(
+                lifecycle=F("lifecycle_before_removal"), lifecycle_before_removal="", last_seen_at=now, updated_at=now
+            )
+        previous_success = account.last_successful_sync_at
+        for batch in _batches(vanished):
+            # SQL evaluates every right-hand side against the row as it was, so the old
+            # lifecycle is saved before it is overwritten.
+            Server.objects.filter(pk__in=batch).update(
+                lifecycle_before_removal=F("lifecycle"),
+                lifecycle=Lifecycle.REMOVED,
+                last_seen_at=previous_success,
+                updated_at=now,
+            )
+        counts.removed = len(vanished)
+    return counts

@@ -1,0 +1,499 @@
+"""A fake Time4VPS provider: a real HTTP server on loopback speaking the published API.
+
+It serves what /work/shared/reference/time4vps-api.md describes, over real HTTP (a
+ThreadingHTTPServer on 127.0.0.1, an ephemeral port, a background thread), so a client under
+test goes through its real session, timeouts, retries and circuit breaker.
+
+Endpoints (relative to `base_url`, which ends in `/api`), all behind HTTP Basic auth — a missing
+or wrong Authorization header answers 401 `{"error": ["wronglogin"]}`:
+    GET  /server                          the list (server_id, domain, ip, date_created, synch_date, label, type)
+    GET  /server/{id}                     the details (every other field of the server's record)
+    GET  /server/{id}/oses                `fake.oses`
+    POST /server/{id}/reinstall           JSON body with `os` (one of `fake.oses`), optional ssh_key/script
+    POST /server/{id}/resetpassword       -> {"task_id": N}
+    POST /server/{id}/reboot              -> {"task_id": N}
+    GET  /server/{id}/task/{task_id}      the task; an unknown id answers 400 {"error": ["Invalid task ID"]}
+An unknown server answers 404 {"error": ["Server not found"]}; an unknown path 404.
+
+Controls:
+    fake.base_url, fake.username, fake.password
+        What a client needs. `FakeTime4VPS(username=..., password=..., server_count=3, task_seconds=0.0,
+        port=0)` (port 0: any free port), then `.start()` / `.stop()` or use it as a context manager.
+    fake.servers
+        dict server_id -> record (a plain dict of the provider's field names). Edit it freely:
+        `fake.servers[51001]["ip"] = None`, or put a wrong type in a field to test validation.
+    fake.add_server(**fields) -> record;  fake.set_server_count(n)  (replaces all servers)
+    fake.oses
+        The OS templates every server offers (list of {"os", "title"}).
+    fake.fail(pattern, *, method=None, times=None, status=None, body=None, delay=None,
+              malformed=False, close=False, wrong_credentials=False) -> FailureRule
+        From now on, requests whose path matches `pattern` (a glob on the path after /api:
+        `*` is one path segment's characters, `**` anything; "/server/*" matches the details
+        but not "/server/1/oses") and `method` (None: any) are answered by this rule, `times`
+        times (None: always), then served normally again. What the rule does:
+          status=500                  answer with that status (body `{"error": ["HTTP 500"]}` unless `body`)
+          body={...} / "text" / b""   answer with that body (JSON-encoded unless str/bytes), status 200 unless `status`
+          delay=2.0                   sleep first (longer than the client's read timeout = a read
+                                      timeout), then answer normally or as the other options say
+          malformed=True              200 with a truncated JSON body
+          close=True                  close the connection without answering
+          wrong_credentials=True      401 {"error": ["wronglogin"]} whatever the credentials
+        The first matching rule with uses left wins. `rule.hits` counts the requests it answered.
+    fake.clear_failures()
+    fake.requests
+        Every request received, in order, as RecordedRequest(method, path, auth_present,
+        authorized, body, headers) — recorded on arrival, before any failure rule.
+    fake.requests_to(pattern, method=None) -> list[RecordedRequest]   (same glob as fail)
+    fake.max_in_flight
+        The most requests the fake was handling at the same moment (concurrency checks).
+    fake.reset_requests()   forget the recorded requests and max_in_flight
+    fake.task_seconds
+        How long a task takes to complete (None: until `fake.complete_task(task_id)`).
+        A finished reinstall or password reset has "Password: <value>" in its results.
+    fake.tasks              dict task_id -> FakeTask (its `.password` is the one handed out)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+API_PREFIX = "/api"
+# Fields of a server's record that `GET /server` lists; the details show every other field.
+LIST_FIELDS = ("server_id", "domain", "ip", "date_created", "synch_date", "label", "type")
+LIST_ONLY_FIELDS = ("server_id", "date_created", "type")
+ACTION_TASK_NAMES = {
+    "reinstall": "server_recreate",
+    "resetpassword": "server_reset_password",
+    "reboot": "server_reboot",
+}
+DEFAULT_OSES = [
+    {"os": "ubuntu-22.04-x86_64", "title": "Ubuntu 22.04"},
+    {"os": "debian-12-x86_64", "title": "Debian 12"},
+    {"os": "kvm-win-2022", "title": "Windows Server 2022"},
+]
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """A path glob: `**` matches anything, `*` anything within one path segment."""
+    parts = re.split(r"(\*\*|\*)", pattern)
+    regex = "".join(".*" if part == "**" else "[^/]*" if part == "*" else re.escape(part) for part in parts)
+    return re.compile(regex)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    auth_present: bool
+    authorized: bool
+    body: Any
+    headers: dict[str, str]
+    received_at: float
+
+
+@dataclass
+class FailureRule:
+    pattern: str
+    method: str | None
+    times: int | None
+    status: int | None = None
+    body: Any = None
+    delay: float | None = None
+    malformed: bool = False
+    close: bool = False
+    wrong_credentials: bool = False
+    hits: int = 0
+    regex: re.Pattern[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.regex = compile_pattern(self.pattern)
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method and self.method.upper() != method:
+            return False
+        if self.times is not None and self.hits >= self.times:
+            return False
+        return bool(self.regex.fullmatch(path))
+
+
+@dataclass
+class FakeTask:
+    task_id: int
+    server_id: int
+    name: str
+    activated: datetime
+    completes_at: datetime | None
+    password: str | None = field(default=None, repr=False)
+
+    def done(self, now: datetime) -> bool:
+        return self.completes_at is not None and now >= self.completes_at
+
+    def as_json(self, now: datetime) -> dict[str, Any]:
+        if not self.done(now):
+            return {"name": self.name, "activated": iso(self.activated), "assigned": "", "completed": "", "results": ""}
+        results = f"Password: {self.password}" if self.password else "Task completed"
+        return {
+            "name": self.name,
+            "activated": iso(self.activated),
+            "assigned": iso(self.activated),
+            "completed": iso(self.completes_at),
+            "results": results,
+        }
+
+
+def default_server(server_id: int, index: int) -> dict[str, Any]:
+    return {
+        "server_id": server_id,
+        "domain": f"web{index}.example.com",
+        "ip": f"185.0.0.{10 + index}",
+        "date_created": "2024-03-01",
+        "synch_date": "2026-11-20 10:00:00",
+        "label": f"web {index}",
+        "type": "vps",
+        "package_id": 301,
+        "status": "Active",
+        "cpu_frequency": 2400,
+        "cpu_cores": 2,
+        "ram_limit": 4096,
+        "ram_used": 812,
+        "disk_limit": 81920,
+        "disk_usage": 10240,
+        "bw_limit": 8000000,
+        "bw_in": 1200,
+        "bw_out": 3400,
+        "os": "ubuntu-22.04-x86_64",
+        "additional_ip": [],
+        "dns_servers": ["1.1.1.1"],
+        "components": [{"id": 1, "name": "Backups", "selected": True}],
+        "active_task": None,
+        "last_tasks": [],
+    }
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that timed out and hung up is expected here, not an error
+
+
+class FakeTime4VPS:
+    """See the module docstring for the controls."""
+
+    FIRST_SERVER_ID = 51001
+
+    def __init__(
+        self,
+        *,
+        username: str = "owner@example.com",
+        password: str = "Fake-Pa55word!x",  # noqa: S107 - a fake account
+        server_count: int = 3,
+        task_seconds: float | None = 0.0,
+        port: int = 0,
+    ) -> None:
+        self.port = port
+        self.username = username
+        self.password = password
+        self.task_seconds = task_seconds
+        self.oses: list[dict[str, str]] = [dict(item) for item in DEFAULT_OSES]
+        self.servers: dict[int, dict[str, Any]] = {}
+        self.tasks: dict[int, FakeTask] = {}
+        self.requests: list[RecordedRequest] = []
+        self.max_in_flight = 0
+        self._in_flight = 0
+        self._rules: list[FailureRule] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._next_task_id = 900001
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.set_server_count(server_count)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> FakeTime4VPS:
+        self._httpd = _Server(("127.0.0.1", self.port), _handler_for(self))
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-time4vps", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeTime4VPS:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "start() the fake first"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}{API_PREFIX}"
+
+    # --- servers and tasks ------------------------------------------------------------------------
+
+    def set_server_count(self, count: int) -> None:
+        self.servers = {}
+        for _ in range(count):
+            self.add_server()
+
+    def add_server(self, **fields: Any) -> dict[str, Any]:
+        server_id = fields.pop("server_id", None)
+        if server_id is None:
+            server_id = max([self.FIRST_SERVER_ID - 1, *[k for k in self.servers if isinstance(k, int)]]) + 1
+        record = default_server(server_id, len(self.servers) + 1)
+        record.update(fields)
+        self.servers[server_id] = record
+        return record
+
+    def complete_task(self, task_id: int) -> None:
+        self.tasks[task_id].completes_at = datetime.now(UTC)
+
+    # --- failures and records ---------------------------------------------------------------------
+
+    def fail(
+        self,
+        pattern: str,
+        *,
+        method: str | None = None,
+        times: int | None = None,
+        status: int | None = None,
+        body: Any = None,
+        delay: float | None = None,
+        malformed: bool = False,
+        close: bool = False,
+        wrong_credentials: bool = False,
+    ) -> FailureRule:
+        rule = FailureRule(
+            pattern=pattern,
+            method=method,
+            times=times,
+            status=status,
+            body=body,
+            delay=delay,
+            malformed=malformed,
+            close=close,
+            wrong_credentials=wrong_credentials,
+        )
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def clear_failures(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def requests_to(self, pattern: str, method: str | None = None) -> list[RecordedRequest]:
+        regex = compile_pattern(pattern)
+        with self._lock:
+            return [
+                r for r in self.requests if regex.fullmatch(r.path) and (method is None or r.method == method.upper())
+            ]
+
+    def reset_requests(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self.max_in_flight = 0
+
+    # --- request handling (called by the handler threads) -----------------------------------------
+
+    def _arrive(self, request: RecordedRequest) -> FailureRule | None:
+        with self._lock:
+            self.requests.append(request)
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            for rule in self._rules:
+                if rule.matches(request.method, request.path):
+                    rule.hits += 1
+                    return rule
+        return None
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def _sleep(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
+
+    def _authorized(self, header: str | None) -> bool:
+        expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        return header is not None and secrets.compare_digest(header.encode(), f"Basic {expected}".encode())
+
+    def _route(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        segments = path.strip("/").split("/")
+        if segments[0] != "server":
+            return 404, {"error": ["Unknown endpoint"]}
+        if len(segments) == 1:
+            if method != "GET":
+                return 405, {"error": ["Method not allowed"]}
+            return 200, [{name: record.get(name) for name in LIST_FIELDS} for record in self.servers.values()]
+        try:
+            server_id = int(segments[1])
+        except ValueError:
+            return 404, {"error": ["Server not found"]}
+        record = self.servers.get(server_id)
+        if record is None:
+            return 404, {"error": ["Server not found"]}
+        rest = segments[2:]
+        if method == "GET" and not rest:
+            return 200, self._details(server_id, record)
+        if method == "GET" and rest == ["oses"]:
+            return 200, self.oses
+        if method == "GET" and len(rest) == 2 and rest[0] == "task":
+            task = self.tasks.get(int(rest[1])) if rest[1].isdigit() else None
+            if task is None or task.server_id != server_id:
+                return 400, {"error": ["Invalid task ID"]}
+            return 200, task.as_json(datetime.now(UTC))
+        if method == "POST" and len(rest) == 1 and rest[0] in ACTION_TASK_NAMES:
+            return self._action(server_id, record, rest[0], body)
+        return 404, {"error": ["Unknown endpoint"]}
+
+    def _details(self, server_id: int, record: dict[str, Any]) -> dict[str, Any]:
+        details = {name: value for name, value in record.items() if name not in LIST_ONLY_FIELDS}
+        now = datetime.now(UTC)
+        with self._lock:
+            tasks = [task for task in self.tasks.values() if task.server_id == server_id]
+        running = [task for task in tasks if not task.done(now)]
+        if running and details.get("active_task") is None:
+            details["active_task"] = {"name": running[-1].name, "activated": iso(running[-1].activated)}
+        finished = [task for task in tasks if task.done(now)]
+        if finished and not details.get("last_tasks"):
+            details["last_tasks"] = [
+                {"name": task.name, "activated": iso(task.activated), "completed": iso(task.completes_at)}
+                for task in reversed(finished[-5:])
+            ]
+        return details
+
+    def _action(self, server_id: int, record: dict[str, Any], action: str, body: Any) -> tuple[int, Any]:
+        password = None
+        if action == "reinstall":
+            if not isinstance(body, dict) or not body.get("os"):
+                return 400, {"error": ["os is required"]}
+            if body["os"] not in {item["os"] for item in self.oses}:
+                return 400, {"error": ["Invalid OS"]}
+            record["os"] = body["os"]
+        if action in ("reinstall", "resetpassword"):
+            password = secrets.token_urlsafe(12)
+        now = datetime.now(UTC)
+        completes_at = None if self.task_seconds is None else now + timedelta(seconds=self.task_seconds)
+        with self._lock:
+            task_id = self._next_task_id
+            self._next_task_id += 1
+            self.tasks[task_id] = FakeTask(task_id, server_id, ACTION_TASK_NAMES[action], now, completes_at, password)
+        return 200, {"task_id": task_id}
+
+
+def _handler_for(fake: FakeTime4VPS) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real API: the client's pooled connections are exercised
+        timeout = 10  # an idle kept-alive connection is dropped after this
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in two writes: without this, Nagle's algorithm and the
+            # client's delayed ACK add ~40 ms to every answer on a kept-alive connection.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self._handle("GET")
+
+        def do_POST(self) -> None:
+            self._handle("POST")
+
+        def _handle(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
+            path = self.path.split("?", 1)[0]
+            if path.startswith(API_PREFIX):
+                path = path[len(API_PREFIX) :]
+            path = "/" + path.strip("/")
+            authorization = self.headers.get("Authorization")
+            rule = fake._arrive(
+                RecordedRequest(
+                    method=method,
+                    path=path,
+                    auth_present=authorization is not None,
+                    authorized=fake._authorized(authorization),
+                    body=body,
+                    headers=dict(self.headers.items()),
+                    received_at=time.monotonic(),
+                )
+            )
+            try:
+                self._respond(method, path, body, authorization, rule)
+            except OSError:
+                self.close_connection = True  # the client gave up (read timeout) and hung up
+            finally:
+                fake._leave()
+
+        def _respond(
+            self, method: str, path: str, body: Any, authorization: str | None, rule: FailureRule | None
+        ) -> None:
+            if rule is not None:
+                if rule.delay:
+                    fake._sleep(rule.delay)
+                if rule.close:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if rule.wrong_credentials:
+                    return self._send(401, {"error": ["wronglogin"]})
+                if rule.malformed:
+                    return self._send(200, b'{"server_id": 51001, "domain": "web1.exa', "application/json")
+                if rule.status is not None or rule.body is not None:
+                    status = rule.status or 200
+                    answer = rule.body
+                    if answer is None:
+                        answer = {"error": [f"HTTP {status}"]} if status >= 400 else {}
+                    return self._send(status, answer)
+            if not fake._authorized(authorization):
+                return self._send(401, {"error": ["wronglogin"]})
+            status, answer = fake._route(method, path, body)
+            return self._send(status, answer)
+
+        def _send(self, status: int, answer: Any, content_type: str | None = None) -> None:
+            if isinstance(answer, bytes):
+                payload = answer
+            elif isinstance(answer, str):
+                payload = answer.encode()
+                content_type = content_type or "text/html; charset=utf-8"
+            else:
+                payload = json.dumps(answer, ensure_ascii=False).encode()
+            self.send_response(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "")
+            self.send_header("Content-Type", content_type or "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    return Handler
