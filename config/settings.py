@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_filters",
     "apps.core",
     "apps.servers",
+    "apps.projects",
     "apps.sandbox",
 ]
 
@@ -299,6 +300,35 @@ SERVER_SYNC_TIME_LIMIT = env.int("SERVER_SYNC_TIME_LIMIT", default=600)
 # Server details fetched at once during a sync.
 SERVER_SYNC_DETAIL_CONCURRENCY = env.int("SERVER_SYNC_DETAIL_CONCURRENCY", default=8)
 
+# --- GitHub --------------------------------------------------------------------------------
+GITHUB_TIMEOUT_SECONDS = env.float("GITHUB_TIMEOUT_SECONDS", default=15.0)
+# Attempts on connection errors and 5xx (exponential backoff); rate limits are never slept on.
+GITHUB_RETRY_ATTEMPTS = env.int("GITHUB_RETRY_ATTEMPTS", default=3)
+GITHUB_PER_PAGE = env.int("GITHUB_PER_PAGE", default=100)
+# Pause between two GitHub requests (GitHub asks clients not to burst: secondary rate limits).
+GITHUB_SECONDS_BETWEEN_REQUESTS = env.float("GITHUB_SECONDS_BETWEEN_REQUESTS", default=0.0)
+# Requests kept in reserve: a run that would leave fewer stops and waits for the reset.
+GITHUB_RATE_LIMIT_RESERVE = env.int("GITHUB_RATE_LIMIT_RESERVE", default=100)
+GITHUB_SYNC_SOFT_TIME_LIMIT = env.int("GITHUB_SYNC_SOFT_TIME_LIMIT", default=540)
+GITHUB_SYNC_TIME_LIMIT = env.int("GITHUB_SYNC_TIME_LIMIT", default=600)
+
+# --- Docs index ----------------------------------------------------------------------------
+# Dotted path of the embedding backend. The default needs no model download; the
+# sentence-transformers backend needs that package (not installed by default).
+DOCS_EMBEDDING_BACKEND = env.str(
+    "DOCS_EMBEDDING_BACKEND", default="apps.projects.docs_index.backends.HashedTfidfBackend"
+)
+# Hashed vectors share buckets between words: fewer dimensions mean more collisions (512 visibly
+# mis-ranked the sandbox docs); 1024 costs 200 MB of matrix per 50,000 chunks in each process.
+DOCS_EMBEDDING_DIMENSIONS = env.int("DOCS_EMBEDDING_DIMENSIONS", default=1024)
+DOCS_SENTENCE_TRANSFORMER_MODEL = env.str("DOCS_SENTENCE_TRANSFORMER_MODEL", default="all-MiniLM-L6-v2")
+DOCS_MAX_FILE_BYTES = env.int("DOCS_MAX_FILE_BYTES", default=1_000_000)
+DOCS_MAX_FILES_PER_PROJECT = env.int("DOCS_MAX_FILES_PER_PROJECT", default=200)
+DOCS_CHUNK_MAX_CHARS = env.int("DOCS_CHUNK_MAX_CHARS", default=1500)
+DOCS_SUMMARY_SENTENCES = env.int("DOCS_SUMMARY_SENTENCES", default=3)
+DOCS_INDEX_SOFT_TIME_LIMIT = env.int("DOCS_INDEX_SOFT_TIME_LIMIT", default=540)
+DOCS_INDEX_TIME_LIMIT = env.int("DOCS_INDEX_TIME_LIMIT", default=600)
+
 # --- Sandbox provider (development and test only) -----------------------------------------
 # A provider that speaks the Time4VPS API, served by the platform itself under /sandbox/api/,
 # so `make run` shows servers with no account anywhere. Never served in production.
@@ -307,6 +337,14 @@ SANDBOX_SERVER_COUNT = env.int("SANDBOX_SERVER_COUNT", default=5)
 SANDBOX_USERNAME = env.str("SANDBOX_USERNAME", default="sandbox@example.com")
 SANDBOX_PASSWORD = env.str("SANDBOX_PASSWORD", default="sandbox-password")
 SANDBOX_TASK_SECONDS = env.float("SANDBOX_TASK_SECONDS", default=5.0)
+SANDBOX_GITHUB_ORGANIZATION = env.str("SANDBOX_GITHUB_ORGANIZATION", default="sandbox-org")
+SANDBOX_GITHUB_REPO_COUNT = env.int("SANDBOX_GITHUB_REPO_COUNT", default=12)
+SANDBOX_GITHUB_TOKEN = env.str("SANDBOX_GITHUB_TOKEN", default="sandbox-github-token")
+SANDBOX_GITHUB_RATE_LIMIT = env.int("SANDBOX_GITHUB_RATE_LIMIT", default=5000)
+SANDBOX_GITHUB_APP_ID = env.int("SANDBOX_GITHUB_APP_ID", default=1)
+SANDBOX_GITHUB_BASE_URL = env.str(
+    "SANDBOX_GITHUB_BASE_URL", default=f"http://127.0.0.1:{env.int('WEB_PORT', default=8000)}/sandbox/github/api/v3"
+)
 SANDBOX_BASE_URL = env.str(
     "SANDBOX_BASE_URL", default=f"http://127.0.0.1:{env.int('WEB_PORT', default=8000)}/sandbox/api"
 )

@@ -13,8 +13,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("apps.core.api.urls")),
     path("api/", include("apps.servers.api.urls")),
+    path("api/", include("apps.projects.api.urls")),
 ]
 
 # The sandbox provider (a Time4VPS stand-in): development and test only, never production.
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/api/", include("apps.sandbox.urls")))
+    urlpatterns.append(path("sandbox/github/api/v3/", include("apps.sandbox.github.urls")))

@@ -4,6 +4,7 @@ from django.db import models
 class SyncKind(models.TextChoices):
     SERVER_SYNC = "server_sync", "Server sync"
     GITHUB_SYNC = "github_sync", "GitHub sync"
+    DOCS_INDEX = "docs_index", "Docs indexing"
 
 
 class SyncStatus(models.TextChoices):

@@ -27,6 +27,24 @@ class Heartbeat(models.Model):
         return "Scheduler heartbeat"
 
 
+class SyncedAccount(models.Model):
+    """An account that a periodic sync reads from (a provider account, a GitHub account).
+
+    Holds the outcome of its last sync, and the sync lease: a lease, not a lock, so a crashed
+    worker's claim simply runs out (apps/core/leases.py).
+    """
+
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_sync_status = models.CharField(max_length=16, blank=True)  # a SyncStatus value, blank before any
+    last_sync_error = models.TextField(blank=True)
+    last_successful_sync_at = models.DateTimeField(null=True, blank=True)
+    sync_lease_owner = models.CharField(max_length=64, blank=True, editable=False)
+    sync_lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class SyncRun(models.Model):
     """One sync of one account (a provider account, a GitHub account): the run record the
     admin and the API show, shared by every kind of sync.

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from apps.core import task_names
+from apps.projects import task_names as projects_task_names
 from apps.servers import task_names as servers_task_names
 
 
@@ -44,5 +45,19 @@ PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
         every=timedelta(minutes=5),
         expires=timedelta(minutes=4),
         description="Queues a sync of every enabled provider account: provider -> servers.",
+    ),
+    PeriodicTaskSpec(
+        name="github_sync",
+        task=projects_task_names.GITHUB_SYNC,
+        every=timedelta(minutes=5),
+        expires=timedelta(minutes=4),
+        description="Queues a sync of every enabled GitHub organization: repositories -> projects.",
+    ),
+    PeriodicTaskSpec(
+        name="docs_index",
+        task=projects_task_names.DOCS_INDEX,
+        every=timedelta(minutes=10),
+        expires=timedelta(minutes=8),
+        description="Re-indexes the docs of projects whose default branch moved: summaries and search.",
     ),
 )

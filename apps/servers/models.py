@@ -2,10 +2,11 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.fields import EncryptedTextField
+from apps.core.models import SyncedAccount
 from apps.servers.choices import Connection, HealthStatus, Lifecycle, ProviderKind, ProviderStatus
 
 
-class ProviderAccount(models.Model):
+class ProviderAccount(SyncedAccount):
     """An account at a VPS provider; server_sync keeps a Server row for each of its servers."""
 
     name = models.CharField(max_length=100, unique=True)
@@ -14,13 +15,6 @@ class ProviderAccount(models.Model):
     username = models.CharField(max_length=200, help_text="The client-area e-mail.")
     password = EncryptedTextField()
     enabled = models.BooleanField(default=True, help_text="Disabled accounts are not synced.")
-    last_sync_at = models.DateTimeField(null=True, blank=True)
-    last_sync_status = models.CharField(max_length=16, blank=True)  # a SyncStatus value, blank before any
-    last_sync_error = models.TextField(blank=True)
-    last_successful_sync_at = models.DateTimeField(null=True, blank=True)
-    # A lease, not a lock: a crashed worker's lease simply runs out (see services.sync).
-    sync_lease_owner = models.CharField(max_length=64, blank=True, editable=False)
-    sync_lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,52 +1,13 @@
 """Where the platform may send a provider account's credentials."""
 
-from __future__ import annotations
-
-import ipaddress
-import socket
-from urllib.parse import urlsplit
-
 from django.conf import settings
 
+from apps.core.validators import outbound_url_problems
 from apps.servers.choices import ProviderKind
-
-RESOLVE_TIMEOUT_SECONDS = 5.0
-
-
-def _unsafe_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified
 
 
 def provider_base_url_problems(url: str, *, kind: str) -> list[str]:
-    """Why `url` is not an acceptable base URL for an account of `kind`; empty when it is.
-
-    Production sends provider credentials over https only, and never to an address inside the
-    network the platform runs in (loopback, private, link-local) unless
-    PROVIDER_ALLOW_PRIVATE_ADDRESSES says so: the platform calls the URL from inside.
-    """
+    """Why `url` is not an acceptable base URL for an account of `kind`; empty when it is."""
     if kind == ProviderKind.SANDBOX and not settings.SANDBOX_ENABLED:
         return ["the sandbox provider exists only in development"]
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ["must be an http(s) URL with a host name"]
-    problems = []
-    if settings.IS_PRODUCTION and parts.scheme != "https":
-        problems.append("must use https in production")
-    if not settings.PROVIDER_ALLOW_PRIVATE_ADDRESSES:
-        previous = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(RESOLVE_TIMEOUT_SECONDS)
-        try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
-        except (OSError, UnicodeError):
-            problems.append(f"host '{parts.hostname}' does not resolve")
-            addresses = set()
-        finally:
-            socket.setdefaulttimeout(previous)
-        unsafe = sorted(address for address in addresses if _unsafe_address(address))
-        if unsafe:
-            problems.append(
-                f"host '{parts.hostname}' resolves to an internal address ({', '.join(unsafe)}); "
-                "set PROVIDER_ALLOW_PRIVATE_ADDRESSES to allow it"
-            )
-    return problems
+    return outbound_url_problems(url)

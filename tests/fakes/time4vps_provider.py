@@ -51,145 +51,33 @@ Controls:
         How long a task takes to complete (None: until `fake.complete_task(task_id)`).
         A finished reinstall or password reset has "Password: <value>" in its results.
     fake.tasks              dict task_id -> FakeTask (its `.password` is the one handed out)
+
+The records (RecordedRequest, FailureRule, FakeTask, the default server) are defined in
+time4vps_records.py, the HTTP server and request handler in time4vps_http.py.
 """
 
 from __future__ import annotations
 
 import base64
-import json
-import re
 import secrets
-import socket
 import threading
-import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-API_PREFIX = "/api"
-# Fields of a server's record that `GET /server` lists; the details show every other field.
-LIST_FIELDS = ("server_id", "domain", "ip", "date_created", "synch_date", "label", "type")
-LIST_ONLY_FIELDS = ("server_id", "date_created", "type")
-ACTION_TASK_NAMES = {
-    "reinstall": "server_recreate",
-    "resetpassword": "server_reset_password",
-    "reboot": "server_reboot",
-}
-DEFAULT_OSES = [
-    {"os": "ubuntu-22.04-x86_64", "title": "Ubuntu 22.04"},
-    {"os": "debian-12-x86_64", "title": "Debian 12"},
-    {"os": "kvm-win-2022", "title": "Windows Server 2022"},
-]
-
-
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """A path glob: `**` matches anything, `*` anything within one path segment."""
-    parts = re.split(r"(\*\*|\*)", pattern)
-    regex = "".join(".*" if part == "**" else "[^/]*" if part == "*" else re.escape(part) for part in parts)
-    return re.compile(regex)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    auth_present: bool
-    authorized: bool
-    body: Any
-    headers: dict[str, str]
-    received_at: float
-
-
-@dataclass
-class FailureRule:
-    pattern: str
-    method: str | None
-    times: int | None
-    status: int | None = None
-    body: Any = None
-    delay: float | None = None
-    malformed: bool = False
-    close: bool = False
-    wrong_credentials: bool = False
-    hits: int = 0
-    regex: re.Pattern[str] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.regex = compile_pattern(self.pattern)
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.method and self.method.upper() != method:
-            return False
-        if self.times is not None and self.hits >= self.times:
-            return False
-        return bool(self.regex.fullmatch(path))
-
-
-@dataclass
-class FakeTask:
-    task_id: int
-    server_id: int
-    name: str
-    activated: datetime
-    completes_at: datetime | None
-    password: str | None = field(default=None, repr=False)
-
-    def done(self, now: datetime) -> bool:
-        return self.completes_at is not None and now >= self.completes_at
-
-    def as_json(self, now: datetime) -> dict[str, Any]:
-        if not self.done(now):
-            return {"name": self.name, "activated": iso(self.activated), "assigned": "", "completed": "", "results": ""}
-        results = f"Password: {self.password}" if self.password else "Task completed"
-        return {
-            "name": self.name,
-            "activated": iso(self.activated),
-            "assigned": iso(self.activated),
-            "completed": iso(self.completes_at),
-            "results": results,
-        }
-
-
-def default_server(server_id: int, index: int) -> dict[str, Any]:
-    return {
-        "server_id": server_id,
-        "domain": f"web{index}.example.com",
-        "ip": f"185.0.0.{10 + index}",
-        "date_created": "2024-03-01",
-        "synch_date": "2026-11-20 10:00:00",
-        "label": f"web {index}",
-        "type": "vps",
-        "package_id": 301,
-        "status": "Active",
-        "cpu_frequency": 2400,
-        "cpu_cores": 2,
-        "ram_limit": 4096,
-        "ram_used": 812,
-        "disk_limit": 81920,
-        "disk_usage": 10240,
-        "bw_limit": 8000000,
-        "bw_in": 1200,
-        "bw_out": 3400,
-        "os": "ubuntu-22.04-x86_64",
-        "additional_ip": [],
-        "dns_servers": ["1.1.1.1"],
-        "components": [{"id": 1, "name": "Backups", "selected": True}],
-        "active_task": None,
-        "last_tasks": [],
-    }
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that timed out and hung up is expected here, not an error
+from tests.fakes.time4vps_http import FakeHTTPServer, handler_for
+from tests.fakes.time4vps_records import (
+    ACTION_TASK_NAMES,
+    API_PREFIX,
+    DEFAULT_OSES,
+    LIST_FIELDS,
+    LIST_ONLY_FIELDS,
+    FailureRule,
+    FakeTask,
+    RecordedRequest,
+    compile_pattern,
+    default_server,
+    iso,
+)
 
 
 class FakeTime4VPS:
@@ -220,14 +108,14 @@ class FakeTime4VPS:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._next_task_id = 900001
-        self._httpd: _Server | None = None
+        self._httpd: FakeHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.set_server_count(server_count)
 
     # --- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> FakeTime4VPS:
-        self._httpd = _Server(("127.0.0.1", self.port), _handler_for(self))
+        self._httpd = FakeHTTPServer(("127.0.0.1", self.port), handler_for(self))
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-time4vps", daemon=True
         )
@@ -405,95 +293,3 @@ class FakeTime4VPS:
             self._next_task_id += 1
             self.tasks[task_id] = FakeTask(task_id, server_id, ACTION_TASK_NAMES[action], now, completes_at, password)
         return 200, {"task_id": task_id}
-
-
-def _handler_for(fake: FakeTime4VPS) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as a real API: the client's pooled connections are exercised
-        timeout = 10  # an idle kept-alive connection is dropped after this
-
-        def setup(self) -> None:
-            super().setup()
-            # Headers and body go out in two writes: without this, Nagle's algorithm and the
-            # client's delayed ACK add ~40 ms to every answer on a kept-alive connection.
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def _handle(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = raw.decode(errors="replace")
-            path = self.path.split("?", 1)[0]
-            if path.startswith(API_PREFIX):
-                path = path[len(API_PREFIX) :]
-            path = "/" + path.strip("/")
-            authorization = self.headers.get("Authorization")
-            rule = fake._arrive(
-                RecordedRequest(
-                    method=method,
-                    path=path,
-                    auth_present=authorization is not None,
-                    authorized=fake._authorized(authorization),
-                    body=body,
-                    headers=dict(self.headers.items()),
-                    received_at=time.monotonic(),
-                )
-            )
-            try:
-                self._respond(method, path, body, authorization, rule)
-            except OSError:
-                self.close_connection = True  # the client gave up (read timeout) and hung up
-            finally:
-                fake._leave()
-
-        def _respond(
-            self, method: str, path: str, body: Any, authorization: str | None, rule: FailureRule | None
-        ) -> None:
-            if rule is not None:
-                if rule.delay:
-                    fake._sleep(rule.delay)
-                if rule.close:
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return
-                if rule.wrong_credentials:
-                    return self._send(401, {"error": ["wronglogin"]})
-                if rule.malformed:
-                    return self._send(200, b'{"server_id": 51001, "domain": "web1.exa', "application/json")
-                if rule.status is not None or rule.body is not None:
-                    status = rule.status or 200
-                    answer = rule.body
-                    if answer is None:
-                        answer = {"error": [f"HTTP {status}"]} if status >= 400 else {}
-                    return self._send(status, answer)
-            if not fake._authorized(authorization):
-                return self._send(401, {"error": ["wronglogin"]})
-            status, answer = fake._route(method, path, body)
-            return self._send(status, answer)
-
-        def _send(self, status: int, answer: Any, content_type: str | None = None) -> None:
-            if isinstance(answer, bytes):
-                payload = answer
-            elif isinstance(answer, str):
-                payload = answer.encode()
-                content_type = content_type or "text/html; charset=utf-8"
-            else:
-                payload = json.dumps(answer, ensure_ascii=False).encode()
-            self.send_response(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "")
-            self.send_header("Content-Type", content_type or "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-    return Handler

@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from apps.core.choices import SyncStatus
+from apps.core.leases import sync_lease_claim
 from apps.integrations.time4vps import circuit_state
 from apps.servers.choices import Lifecycle
 from apps.servers.models import ProviderAccount, Server
 from apps.servers.services import server_sync_now, server_sync_run
-from apps.servers.services.lease import sync_lease_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -151,7 +151,9 @@ def test_a_server_the_provider_stops_listing_is_marked_removed(fake_provider, ac
 
 def test_two_syncs_of_one_account_never_run_at_once(fake_provider, account_on):
     account = account_on()
-    assert sync_lease_claim(account_id=account.pk, owner="sync-run:other", ttl=timedelta(minutes=5))
+    assert sync_lease_claim(
+        model=ProviderAccount, account_id=account.pk, owner="sync-run:other", ttl=timedelta(minutes=5)
+    )
 
     run = server_sync_now(account=account)
 

@@ -5,7 +5,7 @@ from apps.servers.services import sandbox_account_ensure, server_sync_queue
 
 
 class Command(BaseCommand):
-    help = "Register the development sandbox provider account once (nothing in production)."
+    help = "Register the development sandbox accounts (provider and GitHub) once and queue their syncs."
 
     def handle(self, *args, **options) -> None:
         account = sandbox_account_ensure()

@@ -1,0 +1,231 @@
+"""What the GitHub client returns: frozen dataclasses, parsed and checked from GitHub's JSON.
+
+The parsers raise `ResponseShapeError` naming the field that was wrong (never its value); the
+client turns it into `GitHubInvalidResponseError` with the method and path added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+VISIBILITIES = frozenset({"public", "private", "internal"})
+SkipReason = Literal["too_large", "binary", "not_utf8"]
+TOO_LARGE: SkipReason = "too_large"
+BINARY: SkipReason = "binary"
+NOT_UTF8: SkipReason = "not_utf8"
+
+
+class ResponseShapeError(ValueError):
+    """A body did not have the shape GitHub documents; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Repository:
+    """One repository of the organization, as the listing describes it. Key it by `id`: a
+    renamed repository keeps its id and gets a new name."""
+
+    id: int
+    name: str
+    full_name: str
+    description: str
+    default_branch: str
+    visibility: str  # 'public' | 'private' | 'internal'
+    topics: tuple[str, ...]
+    fork: bool
+    archived: bool
+    pushed_at: datetime | None
+    html_url: str
+
+
+@dataclass(frozen=True)
+class DocFile:
+    """A documentation file: `text` when it was read, else None and `skipped` says why
+    ('too_large': bigger than max_bytes, never downloaded; 'binary': it holds NUL bytes;
+    'not_utf8': not valid UTF-8). `size` is in bytes, as GitHub reports it."""
+
+    path: str
+    size: int
+    text: str | None
+    skipped: SkipReason | None
+
+
+@dataclass(frozen=True)
+class RateBudget:
+    """The core REST budget: requests left of `limit` until `reset_at` (aware, UTC)."""
+
+    remaining: int
+    limit: int
+    reset_at: datetime
+
+
+# --- content ----------------------------------------------------------------------------------
+
+
+def classify_content(data: bytes) -> tuple[str | None, SkipReason | None]:
+    """(text, None) for UTF-8 text (a leading BOM dropped); (None, reason) otherwise."""
+    if b"\x00" in data:
+        return None, BINARY
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, NOT_UTF8
+    return text.removeprefix("\ufeff"), None
+
+
+# --- field parsers ----------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def expect_object(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ResponseShapeError(f"{where} must be a JSON object, got {_type_name(value)}")
+    return value
+
+
+def expect_list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ResponseShapeError(f"{where} must be a JSON array, got {_type_name(value)}")
+    return value
+
+
+def required_int(data: Mapping[str, Any], name: str, where: str) -> int:
+    value = data.get(name, _MISSING)
+    if value is _MISSING or value is None:
+        raise ResponseShapeError(f"{where}: required field '{name}' is missing")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ResponseShapeError(f"{where}: field '{name}' must be an integer, got {_type_name(value)}")
+    return value
+
+
+def required_str(data: Mapping[str, Any], name: str, where: str) -> str:
+    value = data.get(name, _MISSING)
+    if value is _MISSING or value is None:
+        raise ResponseShapeError(f"{where}: required field '{name}' is missing")
+    if not isinstance(value, str):
+        raise ResponseShapeError(f"{where}: field '{name}' must be a string, got {_type_name(value)}")
+    return value
+
+
+def optional_str(data: Mapping[str, Any], name: str, where: str) -> str:
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ResponseShapeError(f"{where}: field '{name}' must be a string, got {_type_name(value)}")
+    return value
+
+
+def optional_bool(data: Mapping[str, Any], name: str, where: str) -> bool:
+    value = data.get(name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ResponseShapeError(f"{where}: field '{name}' must be a boolean, got {_type_name(value)}")
+    return value
+
+
+def optional_datetime(data: Mapping[str, Any], name: str, where: str) -> datetime | None:
+    value = data.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ResponseShapeError(f"{where}: field '{name}' must be a date-time string, got {_type_name(value)}")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ResponseShapeError(f"{where}: field '{name}' is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _topics(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    value = data.get("topics")
+    if value is None:
+        return ()
+    items = expect_list(value, f"{where}: field 'topics'")
+    if not all(isinstance(item, str) for item in items):
+        raise ResponseShapeError(f"{where}: field 'topics' must hold strings")
+    return tuple(items)
+
+
+def _visibility(data: Mapping[str, Any], where: str) -> str:
+    value = data.get("visibility")
+    if value is None:  # older GitHub Enterprise Server versions send only `private`
+        return "private" if optional_bool(data, "private", where) else "public"
+    if not isinstance(value, str) or value.lower() not in VISIBILITIES:
+        raise ResponseShapeError(f"{where}: field 'visibility' must be one of {sorted(VISIBILITIES)}")
+    return value.lower()
+
+
+# --- bodies -----------------------------------------------------------------------------------
+
+
+def parse_repository(item: Any, where: str) -> Repository:
+    data = expect_object(item, where)
+    return Repository(
+        id=required_int(data, "id", where),
+        name=required_str(data, "name", where),
+        full_name=required_str(data, "full_name", where),
+        description=optional_str(data, "description", where),
+        default_branch=required_str(data, "default_branch", where),
+        visibility=_visibility(data, where),
+        topics=_topics(data, where),
+        fork=optional_bool(data, "fork", where),
+        archived=optional_bool(data, "archived", where),
+        pushed_at=optional_datetime(data, "pushed_at", where),
+        html_url=required_str(data, "html_url", where),
+    )
+
+
+def parse_repository_page(body: Any) -> list[Repository]:
+    items = expect_list(body, "the repository list")
+    return [parse_repository(item, f"repository list item {index}") for index, item in enumerate(items)]
+
+
+def parse_rate_budget(body: Any) -> RateBudget:
+    data = expect_object(body, "the rate limit")
+    resources = data.get("resources")
+    if isinstance(resources, dict) and "core" in resources:
+        core, where = expect_object(resources["core"], "resources.core"), "resources.core"
+    else:
+        core, where = expect_object(data.get("rate"), "rate"), "rate"
+    return RateBudget(
+        remaining=required_int(core, "remaining", where),
+        limit=required_int(core, "limit", where),
+        reset_at=datetime.fromtimestamp(required_int(core, "reset", where), UTC),
+    )
+
+
+def parse_head_sha(body: Any) -> str:
+    data = expect_object(body, "the branch")
+    commit = expect_object(data.get("commit"), "the branch's field 'commit'")
+    sha = required_str(commit, "sha", "the branch's commit")
+    if len(sha) != 40 or any(char not in "0123456789abcdef" for char in sha.lower()):
+        raise ResponseShapeError("the branch's commit: field 'sha' is not a 40-digit hex SHA-1")
+    return sha
+
+
+def parse_organization_summary(body: Any) -> dict[str, Any]:
+    data = expect_object(body, "the organization")
+    where = "the organization"
+    public = required_int(data, "public_repos", where)
+    # Only members see the private count; None when GitHub does not say.
+    private = data.get("total_private_repos")
+    if private is not None:
+        private = required_int(data, "total_private_repos", where)
+    return {
+        "login": required_str(data, "login", where),
+        "name": optional_str(data, "name", where),
+        "public_repos": public,
+        "private_repos": private,
+        "repo_count": public + (private or 0),
+    }

@@ -1,0 +1,154 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from apps.core.choices import Trigger
+from apps.core.exceptions import ServiceUnavailableError
+from apps.integrations.github import GitHubError
+from apps.projects import selectors, services
+from apps.projects.models import DocChunk, GitHubAccount, Project
+from apps.projects.services.accounts import ACCOUNT_FIELDS
+
+
+class GitHubAccountForm(forms.ModelForm):
+    base_url = forms.URLField(max_length=500, assume_scheme="https", initial="https://api.github.com")
+
+    class Meta:
+        model = GitHubAccount
+        fields = list(ACCOUNT_FIELDS)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Stored secrets are never shown; a blank entry keeps them (EncryptedTextField).
+        for name in ("token", "app_private_key"):
+            self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        values = {name: cleaned.get(name) for name in ACCOUNT_FIELDS}
+        for name in ("token", "app_private_key"):
+            if not values[name] and self.instance.pk:
+                values[name] = getattr(self.instance, name)
+        for field, problems in services.github_account_problems(values).items():
+            for problem in problems:
+                self.add_error(field if field in self.fields else None, problem)
+        return cleaned
+
+
+def _queue(modeladmin, request: HttpRequest, accounts, queue, what: str) -> None:
+    queued = []
+    for account in accounts:
+        try:
+            queued.append(queue(account=account, trigger=Trigger.OPERATOR, user=request.user))
+        except ServiceUnavailableError as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            return
+    if queued:
+        runs = ", ".join(f"#{run.pk}" for run in queued)
+        modeladmin.message_user(request, f"Queued {len(queued)} {what} run(s): {runs}.", messages.SUCCESS)
+
+
+@admin.register(GitHubAccount)
+class GitHubAccountAdmin(admin.ModelAdmin):
+    form = GitHubAccountForm
+    list_display = (
+        "organization",
+        "base_url",
+        "auth_kind",
+        "enabled",
+        "last_sync_at",
+        "last_sync_status",
+        "not_before",
+    )
+    list_filter = ("auth_kind", "enabled", "last_sync_status")
+    search_fields = ("organization",)
+    readonly_fields = ("last_sync_at", "last_sync_status", "last_sync_error", "last_successful_sync_at", "not_before")
+    actions = ["test_connection", "sync_now", "index_docs_now"]
+
+    @admin.action(description="Test connection")
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[GitHubAccount]) -> None:
+        for account in queryset:
+            try:
+                summary = services.github_account_test_connection(account=account)
+            except GitHubError as error:
+                self.message_user(request, f"{account}: {error}", messages.ERROR)
+            else:
+                repos = summary.get("repo_count")
+                self.message_user(request, f"{account}: connected, {repos} repositories.", messages.SUCCESS)
+
+    @admin.action(description="Sync now")
+    def sync_now(self, request: HttpRequest, queryset: QuerySet[GitHubAccount]) -> None:
+        _queue(self, request, queryset, services.github_sync_queue, "sync")
+
+    @admin.action(description="Index docs now")
+    def index_docs_now(self, request: HttpRequest, queryset: QuerySet[GitHubAccount]) -> None:
+        _queue(self, request, queryset, services.docs_index_queue, "docs indexing")
+
+
+class TopicFilter(admin.SimpleListFilter):
+    title = "topic"
+    parameter_name = "topic"
+
+    def lookups(self, request, model_admin):
+        topics = sorted({topic for topics in Project.objects.values_list("topics", flat=True) for topic in topics})
+        return [(topic, topic) for topic in topics[:100]]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(topics_index__contains=f",{self.value()},")
+        return queryset
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("full_name", "state", "visibility", "archived_on_github", "pushed_at", "docs_indexed_at")
+    list_filter = ("state", "visibility", TopicFilter, "archived_on_github", "fork", "account")
+    search_fields = ("full_name", "description", "summary")
+    list_select_related = ("account",)
+    change_list_template = "admin/projects/project/change_list.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Project._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # projects come from GitHub
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a project that leaves the organization is archived, never deleted
+
+    def get_urls(self):
+        search = path("search/", self.admin_site.admin_view(self.search_view), name="projects_project_search")
+        return [search, *super().get_urls()]
+
+    def search_view(self, request: HttpRequest) -> TemplateResponse:
+        query = request.GET.get("q", "").strip()
+        results = selectors.docs_search(query=query, limit=20) if len(query) >= 2 else []
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Search the projects' docs",
+            "opts": self.model._meta,
+            "query": query,
+            "results": results,
+        }
+        return TemplateResponse(request, "admin/projects/project/search.html", context)
+
+
+@admin.register(DocChunk)
+class DocChunkAdmin(admin.ModelAdmin):
+    list_display = ("project", "path", "heading", "position", "backend")
+    list_filter = ("backend",)
+    search_fields = ("project__full_name", "path", "heading")
+    list_select_related = ("project",)
+    exclude = ("vector",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in DocChunk._meta.fields if field.name != "vector"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,91 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.core.choices import Trigger
+from apps.projects import selectors, services
+from apps.projects.api.filters import ProjectFilter
+from apps.projects.api.serializers import (
+    GitHubAccountInputSerializer,
+    GitHubAccountOutputSerializer,
+    ProjectOutputSerializer,
+    RunQueuedOutputSerializer,
+    SearchInputSerializer,
+    SearchResultSerializer,
+)
+from apps.projects.models import GitHubAccount, Project
+
+
+class GitHubAccountViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """GitHub organizations. Tokens and private keys are write-only: no answer ever contains them."""
+
+    queryset = GitHubAccount.objects.none()  # for the schema; requests use the selector
+    serializer_class = GitHubAccountOutputSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.github_account_list()
+
+    @extend_schema(request=GitHubAccountInputSerializer, responses={201: GitHubAccountOutputSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = GitHubAccountInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = services.github_account_create(data=data.validated_data)
+        return Response(GitHubAccountOutputSerializer(account).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=GitHubAccountInputSerializer, responses=GitHubAccountOutputSerializer)
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        account = self.get_object()
+        data = GitHubAccountInputSerializer(account, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        account = services.github_account_update(account=account, data=data.validated_data)
+        return Response(GitHubAccountOutputSerializer(account).data)
+
+    @extend_schema(request=None, responses={202: RunQueuedOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def sync(self, request: Request, pk: str | None = None) -> Response:
+        """Queue a sync of this organization now: 202 with the run's id."""
+        run = services.github_sync_queue(account=self.get_object(), trigger=Trigger.API, user=request.user)
+        return Response(RunQueuedOutputSerializer({"run_id": run.pk}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The organization's repositories, with their docs summary."""
+
+    queryset = Project.objects.none()  # for the schema; requests use the selector
+    serializer_class = ProjectOutputSerializer
+    filterset_class = ProjectFilter
+    search_fields = ["full_name", "description", "summary"]
+    ordering_fields = ["full_name", "pushed_at", "created_at", "docs_indexed_at"]
+
+    def get_queryset(self):
+        return selectors.project_list()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="What to look for in the projects' docs."),
+            OpenApiParameter("limit", int, description="At most this many results (1-50, default 10)."),
+        ],
+        responses=SearchResultSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def search(self, request: Request) -> Response:
+        """Search across every active project's documentation, best match first."""
+        data = SearchInputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        results = selectors.docs_search(query=data.validated_data["q"], limit=data.validated_data["limit"])
+        body = [
+            {
+                "project": {"id": result.project_id, "full_name": result.project, "html_url": result.html_url},
+                "path": result.path,
+                "heading": result.heading,
+                "snippet": result.snippet,
+                "score": result.score,
+            }
+            for result in results
+        ]
+        return Response(SearchResultSerializer(body, many=True).data)

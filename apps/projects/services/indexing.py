@@ -1,0 +1,230 @@
+"""Docs indexing: keep every active project's documentation chunked, embedded and searchable.
+
+Cheap when nothing changed: the head commit is asked for only where the listing's `pushed_at`
+moved since the last check, and docs are read and embedded again only where the head commit
+(or the embedding backend) changed. Each project is re-indexed in one transaction, so a run
+that stops half-way (rate limit, time limit) leaves every project either as it was or done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import structlog
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.choices import FINISHED_SYNC_STATUSES, SyncKind, SyncStatus, Trigger
+from apps.core.leases import sync_lease_claim, sync_lease_release
+from apps.core.models import SyncRun
+from apps.core.sync_runs import sync_run_create, sync_run_finish, sync_run_queue, sync_run_reload, sync_run_start
+from apps.integrations.github import DocFile, GitHubError, GitHubNotFoundError, GitHubRateLimitedError
+from apps.projects import task_names
+from apps.projects.choices import ProjectState
+from apps.projects.docs_index import (
+    docs_index_version_bump,
+    embedding_backend,
+    extractive_summary,
+    markdown_chunks,
+    to_bytes,
+)
+from apps.projects.github import github_client_for
+from apps.projects.models import DocChunk, GitHubAccount, Project
+from apps.projects.services.sync import schedulable_accounts
+
+log = structlog.get_logger(__name__)
+DOCS_LEASE = "docs_lease"
+# Requests one re-indexed project may cost: head, readme, docs listing, files.
+REQUESTS_PER_PROJECT_ESTIMATE = 4
+
+
+@dataclass
+class IndexCounts:
+    indexed: int = 0
+    unchanged: int = 0
+    cleared: int = 0
+    files_skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class BudgetExhausted(Exception):
+    def __init__(self, reset_at: datetime) -> None:
+        super().__init__("GitHub rate limit reached")
+        self.reset_at = reset_at
+
+
+def docs_index_queue(*, account: GitHubAccount, trigger: Trigger, user=None) -> SyncRun:
+    run = sync_run_create(kind=SyncKind.DOCS_INDEX, account=account, trigger=trigger, user=user)
+    return sync_run_queue(run=run, task_name=task_names.DOCS_INDEX_ACCOUNT, account_model=GitHubAccount)
+
+
+def docs_index_all(*, trigger: Trigger = Trigger.SCHEDULE) -> list[int]:
+    return [docs_index_queue(account=account, trigger=trigger).pk for account in schedulable_accounts()]
+
+
+def docs_index_now(*, account: GitHubAccount, trigger: Trigger = Trigger.OPERATOR) -> SyncRun:
+    run = sync_run_create(kind=SyncKind.DOCS_INDEX, account=account, trigger=trigger)
+    return docs_index_run(sync_run_id=run.pk)
+
+
+def _documents(client, project: Project, head: str) -> tuple[DocFile | None, list[DocFile]]:
+    readme = client.readme(project.full_name, head, max_bytes=settings.DOCS_MAX_FILE_BYTES)
+    docs = client.docs_files(
+        project.full_name, head, max_bytes=settings.DOCS_MAX_FILE_BYTES, max_files=settings.DOCS_MAX_FILES_PER_PROJECT
+    )
+    return readme, docs
+
+
+def _index_project(client, project: Project, backend, counts: IndexCounts) -> None:
+    try:
+        head = client.head_commit(project.full_name, project.default_branch)
+    except GitHubNotFoundError:
+        head = ""  # an empty repository has no branch yet: nothing to index
+    if head and head == project.docs_commit and project.docs_backend == backend.name:
+        Project.objects.filter(pk=project.pk).update(docs_checked_pushed_at=project.pushed_at)
+        counts.unchanged += 1
+        return
+    readme, docs = _documents(client, project, head) if head else (None, [])
+    files = ([readme] if readme else []) + docs
+    readable = [item for item in files if item.text is not None]
+    skipped = len(files) - len(readable)
+    chunks = [
+        chunk
+        for item in readable
+        for chunk in markdown_chunks(path=item.path, text=item.text, max_chars=settings.DOCS_CHUNK_MAX_CHARS)
+    ]
+    vectors = backend.embed_documents([f"{chunk.heading}\n{chunk.text}" for chunk in chunks]) if chunks else []
+    summary = extractive_summary(
+        text=readme.text if readme and readme.text else "", sentences=settings.DOCS_SUMMARY_SENTENCES
+    )
+    with transaction.atomic():
+        DocChunk.objects.filter(project=project).delete()
+        DocChunk.objects.bulk_create(
+            [
+                DocChunk(
+                    project=project,
+                    path=chunk.path[:500],
+                    heading=chunk.heading[:500],
+                    position=chunk.position,
+                    text=chunk.text,
+                    vector=to_bytes(vector),
+                    backend=backend.name,
+                )
+                for chunk, vector in zip(chunks, vectors, strict=True)
+            ],
+            batch_size=500,
+        )
+        Project.objects.filter(pk=project.pk).update(
+            docs_commit=head,
+            docs_checked_pushed_at=project.pushed_at,
+            docs_indexed_at=timezone.now(),
+            docs_backend=backend.name,
+            docs_files_indexed=len(readable),
+            docs_files_skipped=skipped,
+            summary=summary,
+        )
+        docs_index_version_bump()
+    counts.indexed += 1
+    counts.files_skipped += skipped
+
+
+def _needs_check(project: Project, backend_name: str) -> bool:
+    return (
+        not project.docs_indexed_at
+        or project.docs_backend != backend_name
+        or project.pushed_at != project.docs_checked_pushed_at
+    )
+
+
+def _clear_archived(account: GitHubAccount, counts: IndexCounts) -> None:
+    archived_with_chunks = Project.objects.filter(
+        account=account, state=ProjectState.ARCHIVED, doc_chunks__isnull=False
+    )
+    with transaction.atomic():
+        projects = set(archived_with_chunks.values_list("pk", flat=True))
+        if projects:
+            DocChunk.objects.filter(project__in=projects).delete()
+            docs_index_version_bump()
+    counts.cleared = len(projects)
+
+
+def _index_account(account: GitHubAccount, counts: IndexCounts) -> None:
+    backend = embedding_backend()
+    _clear_archived(account, counts)
+    active = Project.objects.filter(account=account, state=ProjectState.ACTIVE).order_by("id")
+    candidates = [project for project in active if _needs_check(project, backend.name)]
+    counts.unchanged += active.count() - len(candidates)
+    if not candidates:
+        return
+    with github_client_for(account) as client:
+        budget = client.rate_budget()
+        for project in candidates:
+            if budget.remaining - settings.GITHUB_RATE_LIMIT_RESERVE < REQUESTS_PER_PROJECT_ESTIMATE:
+                budget = client.rate_budget()
+                if budget.remaining - settings.GITHUB_RATE_LIMIT_RESERVE < REQUESTS_PER_PROJECT_ESTIMATE:
+                    raise BudgetExhausted(budget.reset_at)
+            try:
+                _index_project(client, project, backend, counts)
+            except GitHubRateLimitedError:
+                raise
+            except GitHubError as error:
+                # One unreadable repository must not stop the others.
+                counts.errors.append(f"{project.full_name}: {error}")
+            budget = replace(budget, remaining=budget.remaining - REQUESTS_PER_PROJECT_ESTIMATE)
+
+
+def docs_index_run(*, sync_run_id: int) -> SyncRun | None:
+    run = SyncRun.objects.filter(pk=sync_run_id, kind=SyncKind.DOCS_INDEX).first()
+    if run is None or run.status in FINISHED_SYNC_STATUSES:
+        return run
+    account = GitHubAccount.objects.filter(pk=run.account_id).first()
+
+    def finish(status: SyncStatus, error: str = "", counts: IndexCounts | None = None) -> None:
+        values = None
+        if counts is not None:
+            values = {"updated": counts.indexed, "unchanged": counts.unchanged, "removed": counts.cleared}
+        # Not the account's "last sync": that is github_sync's; the run itself says how indexing went.
+        sync_run_finish(
+            run=run, account_model=GitHubAccount, status=status, error=error, counts=values, on_account=False
+        )
+
+    if account is None or not account.enabled:
+        finish(SyncStatus.FAILED, "the account was deleted or disabled before the run")
+        return sync_run_reload(run)
+    owner = f"docs-run:{run.pk}"
+    ttl = timedelta(seconds=settings.DOCS_INDEX_TIME_LIMIT + 60)
+    if not sync_lease_claim(model=GitHubAccount, account_id=account.pk, owner=owner, ttl=ttl, lease=DOCS_LEASE):
+        finish(SyncStatus.FAILED, "another docs indexing run of this account is running")
+        return sync_run_reload(run)
+    sync_run_start(run=run)
+    counts = IndexCounts()
+    try:
+        _index_account(account, counts)
+    except (BudgetExhausted, GitHubRateLimitedError) as error:
+        GitHubAccount.objects.filter(pk=account.pk).update(not_before=error.reset_at)
+        finish(SyncStatus.FAILED, f"stopped by GitHub's rate limit until {error.reset_at.isoformat()}", counts)
+    except GitHubError as error:
+        finish(SyncStatus.FAILED, str(error), counts)
+    except SoftTimeLimitExceeded:
+        finish(SyncStatus.FAILED, "timed out: the run went past its time limit (finished projects are kept)", counts)
+    except Exception as error:
+        log.exception("docs_index_crashed", sync_run_id=run.pk)
+        finish(SyncStatus.FAILED, f"internal error: {type(error).__name__}", counts)
+        raise
+    else:
+        error = "; ".join(counts.errors)
+        finish(SyncStatus.FAILED if counts.errors else SyncStatus.SUCCEEDED, error, counts)
+        log.info(
+            "docs_index_finished",
+            sync_run_id=run.pk,
+            indexed=counts.indexed,
+            unchanged=counts.unchanged,
+            files_skipped=counts.files_skipped,
+            errors=len(counts.errors),
+        )
+    finally:
+        sync_lease_release(model=GitHubAccount, account_id=account.pk, owner=owner, lease=DOCS_LEASE)
+    return sync_run_reload(run)

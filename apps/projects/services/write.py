@@ -1,0 +1,111 @@
+"""The write phase of github_sync: a complete organization listing becomes Project rows.
+
+Constant queries per batch: one read of the account's projects, one INSERT ... ON CONFLICT DO
+UPDATE per batch of new or changed repositories, one UPDATE per batch of vanished or returning
+ones. Keyed by GitHub's numeric id, so a renamed or transferred repository keeps its row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from apps.integrations.github import Repository
+from apps.projects.choices import ProjectState, Visibility
+from apps.projects.models import GitHubAccount, Project
+
+BATCH_SIZE = 500
+GITHUB_FIELDS = (
+    "full_name",
+    "name",
+    "description",
+    "default_branch",
+    "visibility",
+    "topics",
+    "topics_index",
+    "fork",
+    "archived_on_github",
+    "pushed_at",
+    "html_url",
+)
+
+
+@dataclass
+class WriteCounts:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+
+def github_values(repository: Repository) -> dict[str, Any]:
+    topics = sorted({topic.strip().lower() for topic in repository.topics if topic.strip()})
+    visibility = repository.visibility if repository.visibility in Visibility.values else Visibility.PRIVATE
+    return {
+        "full_name": repository.full_name[:255],
+        "name": repository.name[:255],
+        "description": repository.description or "",
+        "default_branch": (repository.default_branch or "")[:255],
+        "visibility": visibility,
+        "topics": topics,
+        "topics_index": f",{','.join(topics)}," if topics else "",
+        "fork": repository.fork,
+        "archived_on_github": repository.archived,
+        "pushed_at": repository.pushed_at,
+        "html_url": repository.html_url[:500],
+    }
+
+
+def _batches(items: Sequence, size: int = BATCH_SIZE) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def projects_write(*, account: GitHubAccount, repositories: Sequence[Repository], now: datetime) -> WriteCounts:
+    """Make the account's projects match a complete, successful listing (never a partial one:
+    the repositories missing from it would be archived)."""
+    incoming = {repository.id: github_values(repository) for repository in repositories}
+    counts = WriteCounts()
+    upserts: list[Project] = []
+    returning: list[int] = []
+    vanished: list[int] = []
+    with transaction.atomic():
+        existing = Project.objects.filter(account=account).values_list("id", "github_id", "state", *GITHUB_FIELDS)
+        seen: set[int] = set()
+        for pk, github_id, state, *current in existing.iterator(chunk_size=BATCH_SIZE):
+            values = incoming.get(github_id)
+            if values is None:
+                if state != ProjectState.ARCHIVED:
+                    vanished.append(pk)
+                continue
+            seen.add(github_id)
+            if state == ProjectState.ARCHIVED:
+                returning.append(pk)
+            if [values[field] for field in GITHUB_FIELDS] != current:
+                upserts.append(Project(account=account, github_id=github_id, **values))
+                counts.updated += 1
+            elif state == ProjectState.ARCHIVED:
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        for github_id, values in incoming.items():
+            if github_id not in seen:
+                upserts.append(Project(account=account, github_id=github_id, state=ProjectState.ACTIVE, **values))
+                counts.created += 1
+        for batch in _batches(upserts):
+            Project.objects.bulk_create(
+                batch,
+                update_conflicts=True,
+                unique_fields=["account", "github_id"],
+                update_fields=[*GITHUB_FIELDS, "updated_at"],
+            )
+        for batch in _batches(returning):
+            Project.objects.filter(pk__in=batch).update(state=ProjectState.ACTIVE, archived_at=None, updated_at=now)
+        for batch in _batches(vanished):
+            Project.objects.filter(pk__in=batch).update(state=ProjectState.ARCHIVED, archived_at=now, updated_at=now)
+        counts.removed = len(vanished)
+    return counts
