@@ -303,7 +303,7 @@ SERVER_SYNC_DETAIL_CONCURRENCY = env.int("SERVER_SYNC_DETAIL_CONCURRENCY", defau
 # --- GitHub --------------------------------------------------------------------------------
 GITHUB_TIMEOUT_SECONDS = env.float("GITHUB_TIMEOUT_SECONDS", default=15.0)
 # Attempts on connection errors and 5xx (exponential backoff); rate limits are never slept on.
-GITHUB_RETRY_ATTEMPTS = env.int("GITHUB_RETRY_ATTEMPTS", default=3)
+GITHUB_RETRY_ATTEMPTS = env.int("GITHUB_RETRY_ATTEMPTS", default=5)
 GITHUB_PER_PAGE = env.int("GITHUB_PER_PAGE", default=100)
 # Pause between two GitHub requests (GitHub asks clients not to burst: secondary rate limits).
 GITHUB_SECONDS_BETWEEN_REQUESTS = env.float("GITHUB_SECONDS_BETWEEN_REQUESTS", default=0.0)

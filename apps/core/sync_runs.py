@@ -1,4 +1,4 @@
-"""The life of a SyncRun, shared by every kind of sync: record, queue, finish.
+"""The life of a SyncRun, shared by every kind of sync: record, queue, run, finish.
 
 A domain's sync service calls these with its own account model and task name, so the run
 record, the queue-or-fail rule and the account's last-sync fields behave the same everywhere.
@@ -6,17 +6,21 @@ record, the queue-or-fail rule and the account's last-sync fields behave the sam
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import structlog
 from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from apps.core.choices import SyncKind, SyncStatus, Trigger
+from apps.core.choices import FINISHED_SYNC_STATUSES, SyncKind, SyncStatus, Trigger
 from apps.core.exceptions import ServiceUnavailableError
+from apps.core.leases import SYNC_LEASE, sync_lease_claim, sync_lease_holder, sync_lease_release
 from apps.core.models import SyncRun
 
 log = structlog.get_logger(__name__)
@@ -62,7 +66,9 @@ def sync_run_finish(
     account_model.objects.filter(pk=run.account_id).update(**account_values)
 
 
-def sync_run_queue(*, run: SyncRun, task_name: str, account_model: type[Model]) -> SyncRun:
+def sync_run_queue(
+    *, run: SyncRun, task_name: str, account_model: type[Model], countdown: int | None = None
+) -> SyncRun:
     """Hand the run to a worker once its row is committed.
 
     A run the broker cannot take is marked failed at once (a queued run no worker will take would
@@ -71,7 +77,7 @@ def sync_run_queue(*, run: SyncRun, task_name: str, account_model: type[Model]) 
 
     def send() -> None:
         try:
-            result = current_app.send_task(task_name, kwargs={"sync_run_id": run.pk})
+            result = current_app.send_task(task_name, kwargs={"sync_run_id": run.pk}, countdown=countdown)
         except Exception as error:
             sync_run_finish(
                 run=run,
@@ -93,3 +99,70 @@ def sync_run_start(*, run: SyncRun) -> None:
 
 def sync_run_reload(run: SyncRun) -> SyncRun:
     return SyncRun.objects.get(pk=run.pk)
+
+
+class SyncRunPaused(Exception):
+    """Raised by a run's work when it must not run now (e.g. GitHub's rate limit pause)."""
+
+
+def sync_run_execute(
+    *,
+    sync_run_id: int,
+    kind: SyncKind,
+    account_model: type[Model],
+    lease_ttl: timedelta,
+    work: Callable[[Model, dict[str, int]], None],
+    expected_errors: tuple[type[Exception], ...],
+    on_failure: Callable[[Model, Exception], str | None] | None = None,
+    lease: str = SYNC_LEASE,
+    on_account: bool = True,
+) -> SyncRun | None:
+    """Run one recorded sync: load it, take the account's lease, do `work`, record the outcome.
+
+    Safe to call again for the same run (a redelivered task): a finished run is left alone, and a
+    second run of the same account fails at once instead of working beside the first. `work`
+    fills `counts` (created/updated/removed/unchanged) as it goes, so a run that fails half-way
+    still records what it finished. An expected error fails the run with its message (after
+    `on_failure`, which may act on the account and return a better message); a time-out too; any
+    other error fails it and is raised so that the worker logs it.
+    """
+    run = SyncRun.objects.filter(pk=sync_run_id, kind=kind).first()
+    if run is None or run.status in FINISHED_SYNC_STATUSES:
+        return run
+
+    def finish(status: SyncStatus, error: str = "", counts: dict[str, int] | None = None) -> None:
+        sync_run_finish(
+            run=run, account_model=account_model, status=status, error=error, counts=counts, on_account=on_account
+        )
+
+    account = account_model.objects.filter(pk=run.account_id).first()
+    if account is None or not account.enabled:
+        finish(SyncStatus.FAILED, "the account was deleted or disabled before the run")
+        return sync_run_reload(run)
+    owner = f"{kind}-run:{run.pk}"
+    if not sync_lease_claim(model=account_model, account_id=account.pk, owner=owner, ttl=lease_ttl, lease=lease):
+        holder = sync_lease_holder(model=account_model, account_id=account.pk, lease=lease) or "another run"
+        finish(SyncStatus.FAILED, f"another sync of this account is running ({holder})")
+        return sync_run_reload(run)
+    sync_run_start(run=run)
+    bound = log.bind(sync_run_id=run.pk, kind=kind, account_id=account.pk)
+    counts: dict[str, int] = {}
+    try:
+        work(account, counts)
+    except (*expected_errors, SyncRunPaused) as error:
+        message = (on_failure(account, error) if on_failure else None) or str(error)
+        bound.warning("sync_run_failed", error=message)
+        finish(SyncStatus.FAILED, message, counts)
+    except SoftTimeLimitExceeded:
+        bound.warning("sync_run_timed_out")
+        finish(SyncStatus.FAILED, "timed out: the run went past its time limit (finished work is kept)", counts)
+    except Exception as error:
+        bound.exception("sync_run_crashed")
+        finish(SyncStatus.FAILED, f"internal error: {type(error).__name__}", counts)
+        raise
+    else:
+        bound.info("sync_run_succeeded", **counts)
+        finish(SyncStatus.SUCCEEDED, counts=counts)
+    finally:
+        sync_lease_release(model=account_model, account_id=account.pk, owner=owner, lease=lease)
+    return sync_run_reload(run)

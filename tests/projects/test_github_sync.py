@@ -135,3 +135,18 @@ def test_an_empty_organization_succeeds_with_no_projects(sandbox_github, setting
 
     assert run.status == SyncStatus.SUCCEEDED, run.error
     assert (run.created, run.removed) == (0, 0)
+
+
+def test_a_sync_that_adds_or_changes_projects_queues_their_docs_indexing_and_an_unchanged_one_does_not(
+    sandbox_account,
+):
+    from apps.core.models import SyncRun
+
+    def indexing_runs() -> int:
+        return SyncRun.objects.filter(kind="docs_index", account_id=sandbox_account.pk).count()
+
+    github_sync_now(account=sandbox_account)
+    assert indexing_runs() == 1
+
+    github_sync_now(account=sandbox_account)
+    assert indexing_runs() == 1

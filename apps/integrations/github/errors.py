@@ -8,29 +8,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from apps.integrations.common.errors import IntegrationError
 
-class GitHubError(Exception):
-    """Base of every error the GitHub client raises.
+
+class GitHubError(IntegrationError):
+    """Base of every error the GitHub client raises (`message`, `method`, `path` and `status`
+    come from `IntegrationError`).
 
     `retryable` says whether the same call, made again soon, can succeed. Raised as itself for
     a request GitHub rejected for another reason (a 4xx other than 401/403/404/429).
     """
 
     retryable: bool = False
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.method = method
-        self.path = path
-        self.status = status
 
 
 class GitHubAuthenticationError(GitHubError):

@@ -1,7 +1,8 @@
 """What the GitHub client returns: frozen dataclasses, parsed and checked from GitHub's JSON.
 
-The parsers raise `ResponseShapeError` naming the field that was wrong (never its value); the
-client turns it into `GitHubInvalidResponseError` with the method and path added.
+The parsers (built on apps.integrations.common.parsing) raise `ResponseShapeError` naming the
+field that was wrong (never its value); the client turns it into `GitHubInvalidResponseError`
+with the method and path added.
 """
 
 from __future__ import annotations
@@ -11,15 +12,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from apps.integrations.common.parsing import (
+    ResponseShapeError,
+    expect_list,
+    expect_object,
+    optional_bool,
+    optional_str,
+    parse_datetime,
+    required_int,
+    required_str,
+)
+
 VISIBILITIES = frozenset({"public", "private", "internal"})
 SkipReason = Literal["too_large", "binary", "not_utf8"]
 TOO_LARGE: SkipReason = "too_large"
 BINARY: SkipReason = "binary"
 NOT_UTF8: SkipReason = "not_utf8"
-
-
-class ResponseShapeError(ValueError):
-    """A body did not have the shape GitHub documents; the message names the field."""
 
 
 @dataclass(frozen=True)
@@ -75,76 +83,16 @@ def classify_content(data: bytes) -> tuple[str | None, SkipReason | None]:
     return text.removeprefix("\ufeff"), None
 
 
-# --- field parsers ----------------------------------------------------------------------------
-
-_MISSING = object()
-
-
-def _type_name(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def expect_object(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise ResponseShapeError(f"{where} must be a JSON object, got {_type_name(value)}")
-    return value
-
-
-def expect_list(value: Any, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ResponseShapeError(f"{where} must be a JSON array, got {_type_name(value)}")
-    return value
-
-
-def required_int(data: Mapping[str, Any], name: str, where: str) -> int:
-    value = data.get(name, _MISSING)
-    if value is _MISSING or value is None:
-        raise ResponseShapeError(f"{where}: required field '{name}' is missing")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ResponseShapeError(f"{where}: field '{name}' must be an integer, got {_type_name(value)}")
-    return value
-
-
-def required_str(data: Mapping[str, Any], name: str, where: str) -> str:
-    value = data.get(name, _MISSING)
-    if value is _MISSING or value is None:
-        raise ResponseShapeError(f"{where}: required field '{name}' is missing")
-    if not isinstance(value, str):
-        raise ResponseShapeError(f"{where}: field '{name}' must be a string, got {_type_name(value)}")
-    return value
-
-
-def optional_str(data: Mapping[str, Any], name: str, where: str) -> str:
-    value = data.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ResponseShapeError(f"{where}: field '{name}' must be a string, got {_type_name(value)}")
-    return value
-
-
-def optional_bool(data: Mapping[str, Any], name: str, where: str) -> bool:
-    value = data.get(name)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise ResponseShapeError(f"{where}: field '{name}' must be a boolean, got {_type_name(value)}")
-    return value
+# --- field parsers (the shared ones are in apps.integrations.common.parsing) -----------------
 
 
 def optional_datetime(data: Mapping[str, Any], name: str, where: str) -> datetime | None:
-    value = data.get(name)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ResponseShapeError(f"{where}: field '{name}' must be a date-time string, got {_type_name(value)}")
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ResponseShapeError(f"{where}: field '{name}' is not an ISO 8601 date-time") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    """An ISO 8601 date-time field ("Z" read as UTC); null or "" is None."""
+    return parse_datetime(data.get(name), name, where, prepare=_iso_8601, expected="an ISO 8601 date-time")
+
+
+def _iso_8601(value: str) -> str:
+    return value.strip().replace("Z", "+00:00")
 
 
 def _topics(data: Mapping[str, Any], where: str) -> tuple[str, ...]:

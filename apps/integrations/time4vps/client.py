@@ -15,6 +15,9 @@ from typing import Any, TypeVar
 
 import requests
 
+from apps.integrations.common.closing import ClosingContext
+from apps.integrations.common.parsing import parse_body
+
 from . import models
 from .errors import InvalidResponseError
 from .models import OsTemplate, ProviderTask, ServerBrief, ServerDetails
@@ -27,7 +30,7 @@ class _Cancelled(Exception):
     """A get_servers fetch skipped because another one already failed."""
 
 
-class Time4VPSClient(Time4VPSTransport):
+class Time4VPSClient(Time4VPSTransport, ClosingContext):
     """A client for one Time4VPS account.
 
     Timeouts, retries and the circuit breaker default to the PROVIDER_* settings, read when
@@ -40,12 +43,6 @@ class Time4VPSClient(Time4VPSTransport):
 
     def __repr__(self) -> str:
         return f"Time4VPSClient(base_url={self.base_url!r}, circuit_key={self.circuit_key!r})"
-
-    def __enter__(self) -> Time4VPSClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # --- the API ------------------------------------------------------------------------------
 
@@ -149,15 +146,9 @@ class Time4VPSClient(Time4VPSTransport):
         return self._parse("POST", path, models.parse_task_id, self._call("POST", path, body=body))
 
     def _parse(self, method: str, path: str, parser: Callable[[Any], T], body: Any) -> T:
-        try:
-            return parser(body)
-        except models.ResponseShapeError as error:
-            raise InvalidResponseError(
-                self._scrub(f"Time4VPS answered {method} {path} with an unexpected body: {error}"),
-                method=method,
-                path=path,
-                status=200,
-            ) from None
+        return parse_body(
+            parser, body, service="Time4VPS", method=method, path=path, error=InvalidResponseError, scrub=self._scrub
+        )
 
 
 def _check_id(value: Any, name: str) -> int:

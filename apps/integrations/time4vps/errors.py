@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from apps.integrations.common.errors import IntegrationError
 
-class Time4VPSError(Exception):
-    """Base of every error the Time4VPS client raises.
+
+class Time4VPSError(IntegrationError):
+    """Base of every error the Time4VPS client raises (`message`, `method`, `path` and `status`
+    come from `IntegrationError`).
 
     `retryable` says whether the same call, made again later, can succeed. It is a class
     attribute, overridden on an instance only when a non-idempotent request (reinstall,
@@ -18,20 +21,6 @@ class Time4VPSError(Exception):
     """
 
     retryable: bool = False
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.method = method
-        self.path = path
-        self.status = status
 
 
 class AuthenticationError(Time4VPSError):

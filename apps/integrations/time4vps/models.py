@@ -1,7 +1,8 @@
 """What the client returns: frozen dataclasses, parsed and checked from the provider's JSON.
 
-The parsers raise `ResponseShapeError` naming the field that was wrong (never its value); the
-client turns it into `InvalidResponseError` with the method, path and status added.
+The parsers (built on apps.integrations.common.parsing) raise `ResponseShapeError` naming the
+field that was wrong (never its value); the client turns it into `InvalidResponseError` with
+the method, path and status added.
 """
 
 from __future__ import annotations
@@ -9,15 +10,22 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
+
+from apps.integrations.common import parsing
+from apps.integrations.common.parsing import (
+    ResponseShapeError,
+    expect_list,
+    expect_object,
+    optional_str,
+    required_int,
+    required_str,
+    type_name,
+)
 
 # The provider's own WHMCS module reads the new password from a task's results this way.
 PASSWORD_PATTERN = re.compile(r"Password:\s(.*)\s?")
-
-
-class ResponseShapeError(ValueError):
-    """A body did not have the shape the API documents; the message names the field."""
 
 
 @dataclass(frozen=True)
@@ -106,37 +114,10 @@ class ProviderTask:
         return value or None
 
 
-# --- field parsers ----------------------------------------------------------------------------
+# --- field parsers (the shared ones are in apps.integrations.common.parsing) -----------------
 
-_MISSING = object()
-
-
-def _type_name(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def expect_object(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise ResponseShapeError(f"{where} must be a JSON object, got {_type_name(value)}")
-    return value
-
-
-def expect_list(value: Any, where: str, *, optional: bool = False) -> list[Any]:
-    if value is None and optional:
-        return []
-    if not isinstance(value, list):
-        raise ResponseShapeError(f"{where} must be a JSON array, got {_type_name(value)}")
-    return value
-
-
-def strict_int(data: Mapping[str, Any], name: str, where: str) -> int:
-    """A required identifier: a JSON integer and nothing else."""
-    value = data.get(name, _MISSING)
-    if value is _MISSING or value is None:
-        raise ResponseShapeError(f"{where}: required field '{name}' is missing")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ResponseShapeError(f"{where}: field '{name}' must be an integer, got {_type_name(value)}")
-    return value
+# A required identifier: a JSON integer and nothing else (unlike lenient_int).
+strict_int = required_int
 
 
 def lenient_int(data: Mapping[str, Any], name: str, where: str) -> int | None:
@@ -152,25 +133,7 @@ def lenient_int(data: Mapping[str, Any], name: str, where: str) -> int | None:
         return int(value)
     if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
         return int(value.strip())
-    raise ResponseShapeError(f"{where}: field '{name}' must be a whole number, got {_type_name(value)}")
-
-
-def required_str(data: Mapping[str, Any], name: str, where: str) -> str:
-    value = data.get(name, _MISSING)
-    if value is _MISSING or value is None:
-        raise ResponseShapeError(f"{where}: required field '{name}' is missing")
-    if not isinstance(value, str):
-        raise ResponseShapeError(f"{where}: field '{name}' must be a string, got {_type_name(value)}")
-    return value
-
-
-def optional_str(data: Mapping[str, Any], name: str, where: str, *, default: str = "") -> str:
-    value = data.get(name)
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        raise ResponseShapeError(f"{where}: field '{name}' must be a string, got {_type_name(value)}")
-    return value
+    raise ResponseShapeError(f"{where}: field '{name}' must be a whole number, got {type_name(value)}")
 
 
 def optional_ip(data: Mapping[str, Any], name: str, where: str) -> str | None:
@@ -183,20 +146,14 @@ def parse_datetime(value: Any, name: str, where: str) -> datetime | None:
 
     Null, an empty string (a task not done yet) and MySQL's zero date mean "none".
     """
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ResponseShapeError(f"{where}: field '{name}' must be a date-time string, got {_type_name(value)}")
+    return parsing.parse_datetime(value, name, where, prepare=_unless_zero_date)
+
+
+def _unless_zero_date(value: str) -> str | None:
     text = value.strip()
     if not text or text.startswith("0000-00-00"):
         return None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ResponseShapeError(f"{where}: field '{name}' is not a date-time") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return text
 
 
 def parse_date(value: Any, name: str, where: str) -> date | None:
@@ -321,7 +278,7 @@ def parse_task(body: Any, task_id: int) -> ProviderTask:
     if results is None:
         results = ""
     if not isinstance(results, str):
-        raise ResponseShapeError(f"{where}: field 'results' must be a string, got {_type_name(results)}")
+        raise ResponseShapeError(f"{where}: field 'results' must be a string, got {type_name(results)}")
     return ProviderTask(
         task_id=task_id,
         name=required_str(data, "name", where),

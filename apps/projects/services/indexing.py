@@ -12,17 +12,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import structlog
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.choices import FINISHED_SYNC_STATUSES, SyncKind, SyncStatus, Trigger
-from apps.core.leases import sync_lease_claim, sync_lease_release
+from apps.core.choices import SyncKind, Trigger
 from apps.core.models import SyncRun
-from apps.core.sync_runs import sync_run_create, sync_run_finish, sync_run_queue, sync_run_reload, sync_run_start
+from apps.core.sync_runs import sync_run_create, sync_run_execute
 from apps.integrations.github import DocFile, GitHubError, GitHubNotFoundError, GitHubRateLimitedError
-from apps.projects import task_names
 from apps.projects.choices import ProjectState
 from apps.projects.docs_index import (
     docs_index_version_bump,
@@ -33,7 +30,7 @@ from apps.projects.docs_index import (
 )
 from apps.projects.github import github_client_for
 from apps.projects.models import DocChunk, GitHubAccount, Project
-from apps.projects.services.sync import schedulable_accounts
+from apps.projects.services.sync import docs_index_queue, pause_for_rate_limit, schedulable_accounts
 
 log = structlog.get_logger(__name__)
 DOCS_LEASE = "docs_lease"
@@ -52,13 +49,8 @@ class IndexCounts:
 
 class BudgetExhausted(Exception):
     def __init__(self, reset_at: datetime) -> None:
-        super().__init__("GitHub rate limit reached")
+        super().__init__("GitHub rate limit reached (finished projects are kept)")
         self.reset_at = reset_at
-
-
-def docs_index_queue(*, account: GitHubAccount, trigger: Trigger, user=None) -> SyncRun:
-    run = sync_run_create(kind=SyncKind.DOCS_INDEX, account=account, trigger=trigger, user=user)
-    return sync_run_queue(run=run, task_name=task_names.DOCS_INDEX_ACCOUNT, account_model=GitHubAccount)
 
 
 def docs_index_all(*, trigger: Trigger = Trigger.SCHEDULE) -> list[int]:
@@ -176,55 +168,31 @@ def _index_account(account: GitHubAccount, counts: IndexCounts) -> None:
             budget = replace(budget, remaining=budget.remaining - REQUESTS_PER_PROJECT_ESTIMATE)
 
 
-def docs_index_run(*, sync_run_id: int) -> SyncRun | None:
-    run = SyncRun.objects.filter(pk=sync_run_id, kind=SyncKind.DOCS_INDEX).first()
-    if run is None or run.status in FINISHED_SYNC_STATUSES:
-        return run
-    account = GitHubAccount.objects.filter(pk=run.account_id).first()
+class SomeProjectsFailed(Exception):
+    """The run finished, but some repositories could not be read (each named in the message)."""
 
-    def finish(status: SyncStatus, error: str = "", counts: IndexCounts | None = None) -> None:
-        values = None
-        if counts is not None:
-            values = {"updated": counts.indexed, "unchanged": counts.unchanged, "removed": counts.cleared}
-        # Not the account's "last sync": that is github_sync's; the run itself says how indexing went.
-        sync_run_finish(
-            run=run, account_model=GitHubAccount, status=status, error=error, counts=values, on_account=False
-        )
 
-    if account is None or not account.enabled:
-        finish(SyncStatus.FAILED, "the account was deleted or disabled before the run")
-        return sync_run_reload(run)
-    owner = f"docs-run:{run.pk}"
-    ttl = timedelta(seconds=settings.DOCS_INDEX_TIME_LIMIT + 60)
-    if not sync_lease_claim(model=GitHubAccount, account_id=account.pk, owner=owner, ttl=ttl, lease=DOCS_LEASE):
-        finish(SyncStatus.FAILED, "another docs indexing run of this account is running")
-        return sync_run_reload(run)
-    sync_run_start(run=run)
-    counts = IndexCounts()
+def _index(account: GitHubAccount, counts: dict[str, int]) -> None:
+    progress = IndexCounts()
     try:
-        _index_account(account, counts)
-    except (BudgetExhausted, GitHubRateLimitedError) as error:
-        GitHubAccount.objects.filter(pk=account.pk).update(not_before=error.reset_at)
-        finish(SyncStatus.FAILED, f"stopped by GitHub's rate limit until {error.reset_at.isoformat()}", counts)
-    except GitHubError as error:
-        finish(SyncStatus.FAILED, str(error), counts)
-    except SoftTimeLimitExceeded:
-        finish(SyncStatus.FAILED, "timed out: the run went past its time limit (finished projects are kept)", counts)
-    except Exception as error:
-        log.exception("docs_index_crashed", sync_run_id=run.pk)
-        finish(SyncStatus.FAILED, f"internal error: {type(error).__name__}", counts)
-        raise
-    else:
-        error = "; ".join(counts.errors)
-        finish(SyncStatus.FAILED if counts.errors else SyncStatus.SUCCEEDED, error, counts)
-        log.info(
-            "docs_index_finished",
-            sync_run_id=run.pk,
-            indexed=counts.indexed,
-            unchanged=counts.unchanged,
-            files_skipped=counts.files_skipped,
-            errors=len(counts.errors),
-        )
+        _index_account(account, progress)
     finally:
-        sync_lease_release(model=GitHubAccount, account_id=account.pk, owner=owner, lease=DOCS_LEASE)
-    return sync_run_reload(run)
+        counts.update(updated=progress.indexed, unchanged=progress.unchanged, removed=progress.cleared)
+        log.info("docs_index_progress", github_account_id=account.pk, files_skipped=progress.files_skipped)
+    if progress.errors:
+        raise SomeProjectsFailed("; ".join(progress.errors))
+
+
+def docs_index_run(*, sync_run_id: int) -> SyncRun | None:
+    return sync_run_execute(
+        sync_run_id=sync_run_id,
+        kind=SyncKind.DOCS_INDEX,
+        account_model=GitHubAccount,
+        lease_ttl=timedelta(seconds=settings.DOCS_INDEX_TIME_LIMIT + 60),
+        work=_index,
+        expected_errors=(GitHubError, BudgetExhausted, SomeProjectsFailed),
+        on_failure=pause_for_rate_limit,
+        lease=DOCS_LEASE,
+        # The account's "last sync" is github_sync's; the run itself says how indexing went.
+        on_account=False,
+    )

@@ -12,22 +12,13 @@ import math
 from datetime import datetime, timedelta
 
 import structlog
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.core.choices import FINISHED_SYNC_STATUSES, SyncKind, SyncStatus, Trigger
-from apps.core.leases import sync_lease_claim, sync_lease_holder, sync_lease_release
+from apps.core.choices import FINISHED_SYNC_STATUSES, SyncKind, Trigger
 from apps.core.models import SyncRun
-from apps.core.sync_runs import (
-    sync_run_create,
-    sync_run_finish,
-    sync_run_queue,
-    sync_run_reload,
-    sync_run_start,
-    sync_runs_of,
-)
+from apps.core.sync_runs import SyncRunPaused, sync_run_create, sync_run_execute, sync_run_queue, sync_runs_of
 from apps.integrations.github import GitHubError, GitHubRateLimitedError
 from apps.projects import task_names
 from apps.projects.github import github_client_for
@@ -53,9 +44,15 @@ def schedulable_accounts():
     return GitHubAccount.objects.filter(enabled=True).filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
 
 
-def github_sync_queue(*, account: GitHubAccount, trigger: Trigger, user=None) -> SyncRun:
+def github_sync_queue(*, account: GitHubAccount, trigger: Trigger, user=None, countdown: int | None = None) -> SyncRun:
     run = sync_run_create(kind=SyncKind.GITHUB_SYNC, account=account, trigger=trigger, user=user)
-    return sync_run_queue(run=run, task_name=task_names.SYNC_ACCOUNT, account_model=GitHubAccount)
+    return sync_run_queue(run=run, task_name=task_names.SYNC_ACCOUNT, account_model=GitHubAccount, countdown=countdown)
+
+
+def docs_index_queue(*, account: GitHubAccount, trigger: Trigger, user=None) -> SyncRun:
+    """Record a queued docs indexing of one account (defined here: a finished sync queues one)."""
+    run = sync_run_create(kind=SyncKind.DOCS_INDEX, account=account, trigger=trigger, user=user)
+    return sync_run_queue(run=run, task_name=task_names.DOCS_INDEX_ACCOUNT, account_model=GitHubAccount)
 
 
 def github_sync_all(*, trigger: Trigger = Trigger.SCHEDULE) -> list[int]:
@@ -76,12 +73,13 @@ def github_sync_now(*, account: GitHubAccount, trigger: Trigger = Trigger.OPERAT
     return github_sync_run(sync_run_id=run.pk)
 
 
-def _pause(account: GitHubAccount, reset_at: datetime) -> None:
+def pause_for_rate_limit(account: GitHubAccount, error: Exception) -> str | None:
+    """on_failure of github runs: a rate-limited run pauses the account until GitHub's reset."""
+    reset_at = getattr(error, "reset_at", None)
+    if not isinstance(error, RateBudgetExhausted | GitHubRateLimitedError) or reset_at is None:
+        return None
     GitHubAccount.objects.filter(pk=account.pk).update(not_before=reset_at)
-
-
-def _fail(run: SyncRun, error: str) -> None:
-    sync_run_finish(run=run, account_model=GitHubAccount, status=SyncStatus.FAILED, error=error)
+    return f"{error}; stopped, next run after {reset_at.isoformat()}"
 
 
 def _check_budget(client, account: GitHubAccount) -> None:
@@ -91,54 +89,38 @@ def _check_budget(client, account: GitHubAccount) -> None:
     if budget.remaining - settings.GITHUB_RATE_LIMIT_RESERVE < pages:
         raise RateBudgetExhausted(
             f"GitHub rate limit: {budget.remaining} requests left, about {pages} needed plus a reserve of "
-            f"{settings.GITHUB_RATE_LIMIT_RESERVE}",
+            f"{settings.GITHUB_RATE_LIMIT_RESERVE}; nothing was written",
             reset_at=budget.reset_at,
         )
 
 
 def github_sync_run(*, sync_run_id: int) -> SyncRun | None:
     """Run one queued sync. Safe to call again for the same run (a redelivered task)."""
-    run = SyncRun.objects.filter(pk=sync_run_id, kind=SyncKind.GITHUB_SYNC).first()
-    if run is None or run.status in FINISHED_SYNC_STATUSES:
-        return run
-    account = GitHubAccount.objects.filter(pk=run.account_id).first()
-    if account is None or not account.enabled:
-        _fail(run, "the account was deleted or disabled before the sync ran")
-        return sync_run_reload(run)
-    if account.not_before and account.not_before > timezone.now() and run.trigger == Trigger.SCHEDULE:
-        _fail(run, f"paused by GitHub's rate limit until {account.not_before.isoformat()}")
-        return sync_run_reload(run)
-    owner = f"sync-run:{run.pk}"
-    if not sync_lease_claim(model=GitHubAccount, account_id=account.pk, owner=owner, ttl=sync_lease_ttl()):
-        holder = sync_lease_holder(model=GitHubAccount, account_id=account.pk) or "another sync"
-        _fail(run, f"another sync of this account is running ({holder})")
-        return sync_run_reload(run)
-    sync_run_start(run=run)
-    bound = log.bind(sync_run_id=run.pk, github_account_id=account.pk)
-    try:
+    run = SyncRun.objects.filter(pk=sync_run_id, kind=SyncKind.GITHUB_SYNC).only("trigger").first()
+    scheduled = run is not None and run.trigger == Trigger.SCHEDULE
+
+    def sync(account: GitHubAccount, counts: dict[str, int]) -> None:
+        # An operator's request tries anyway; the schedule waits for the rate-limit pause to end.
+        if scheduled and account.not_before and account.not_before > timezone.now():
+            raise SyncRunPaused(f"paused by GitHub's rate limit until {account.not_before.isoformat()}")
         with github_client_for(account) as client:
             _check_budget(client, account)
             repositories = [repository for page in client.repository_pages() for repository in page]
         if len({repository.id for repository in repositories}) != len(repositories):
             raise GitHubError("GitHub listed the same repository twice; nothing was written")
-        counts = projects_write(account=account, repositories=repositories, now=timezone.now())
-    except (RateBudgetExhausted, GitHubRateLimitedError) as error:
-        _pause(account, error.reset_at)
-        bound.warning("github_sync_rate_limited", reset_at=error.reset_at.isoformat())
-        _fail(run, f"{error}; stopped before writing anything, next run after {error.reset_at.isoformat()}")
-    except GitHubError as error:
-        bound.warning("github_sync_failed", error=str(error))
-        _fail(run, str(error))
-    except SoftTimeLimitExceeded:
-        _fail(run, "timed out: the sync ran longer than its time limit")
-    except Exception as error:
-        bound.exception("github_sync_crashed")
-        _fail(run, f"internal error: {type(error).__name__}")
-        raise
-    else:
+        written = projects_write(account=account, repositories=repositories, now=timezone.now())
+        counts.update(written.__dict__)
         GitHubAccount.objects.filter(pk=account.pk).update(not_before=None)
-        bound.info("github_sync_succeeded", **counts.__dict__)
-        sync_run_finish(run=run, account_model=GitHubAccount, status=SyncStatus.SUCCEEDED, counts=counts.__dict__)
-    finally:
-        sync_lease_release(model=GitHubAccount, account_id=account.pk, owner=owner)
-    return sync_run_reload(run)
+        if written.created or written.updated:
+            # New or pushed repositories get their docs indexed now, not at the next 10-minute run.
+            docs_index_queue(account=account, trigger=run.trigger if run else Trigger.SCHEDULE)
+
+    return sync_run_execute(
+        sync_run_id=sync_run_id,
+        kind=SyncKind.GITHUB_SYNC,
+        account_model=GitHubAccount,
+        lease_ttl=sync_lease_ttl(),
+        work=sync,
+        expected_errors=(GitHubError, RateBudgetExhausted),
+        on_failure=pause_for_rate_limit,
+    )

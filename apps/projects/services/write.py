@@ -7,13 +7,14 @@ ones. Keyed by GitHub's numeric id, so a renamed or transferred repository keeps
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 
+from apps.core.batching import batches
 from apps.integrations.github import Repository
 from apps.projects.choices import ProjectState, Visibility
 from apps.projects.models import GitHubAccount, Project
@@ -60,11 +61,6 @@ def github_values(repository: Repository) -> dict[str, Any]:
     }
 
 
-def _batches(items: Sequence, size: int = BATCH_SIZE) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def projects_write(*, account: GitHubAccount, repositories: Sequence[Repository], now: datetime) -> WriteCounts:
     """Make the account's projects match a complete, successful listing (never a partial one:
     the repositories missing from it would be archived)."""
@@ -96,16 +92,16 @@ def projects_write(*, account: GitHubAccount, repositories: Sequence[Repository]
             if github_id not in seen:
                 upserts.append(Project(account=account, github_id=github_id, state=ProjectState.ACTIVE, **values))
                 counts.created += 1
-        for batch in _batches(upserts):
+        for batch in batches(upserts, BATCH_SIZE):
             Project.objects.bulk_create(
                 batch,
                 update_conflicts=True,
                 unique_fields=["account", "github_id"],
                 update_fields=[*GITHUB_FIELDS, "updated_at"],
             )
-        for batch in _batches(returning):
+        for batch in batches(returning, BATCH_SIZE):
             Project.objects.filter(pk__in=batch).update(state=ProjectState.ACTIVE, archived_at=None, updated_at=now)
-        for batch in _batches(vanished):
+        for batch in batches(vanished, BATCH_SIZE):
             Project.objects.filter(pk__in=batch).update(state=ProjectState.ARCHIVED, archived_at=now, updated_at=now)
         counts.removed = len(vanished)
     return counts

@@ -8,7 +8,7 @@ per batch of removed or returning servers. Operator-managed fields are never wri
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
+from apps.core.batching import batches
 from apps.integrations.time4vps import ServerDetails
 from apps.servers.choices import Connection, Lifecycle, ProviderKind, ProviderStatus
 from apps.servers.models import ProviderAccount, Server
@@ -81,11 +82,6 @@ def provider_values(details: ServerDetails) -> dict[str, Any]:
     }
 
 
-def _batches(items: Sequence, size: int = BATCH_SIZE) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def servers_write(*, account: ProviderAccount, listing: Sequence[ServerDetails], now: datetime) -> WriteCounts:
     """Make the account's Server rows match a complete, successful listing.
 
@@ -135,14 +131,14 @@ def servers_write(*, account: ProviderAccount, listing: Sequence[ServerDetails],
                     )
                 )
                 counts.created += 1
-        for batch in _batches(upserts):
+        for batch in batches(upserts, BATCH_SIZE):
             Server.objects.bulk_create(
                 batch,
                 update_conflicts=True,
                 unique_fields=["provider_account", "provider_id"],
                 update_fields=[*PROVIDER_FIELDS, "last_seen_at", "updated_at"],
             )
-        for batch in _batches(returning):
+        for batch in batches(returning, BATCH_SIZE):
             # Back to what it was before it vanished (discovered if that is unknown).
             Server.objects.filter(pk__in=batch, lifecycle_before_removal="").update(
                 lifecycle=Lifecycle.DISCOVERED, last_seen_at=now, updated_at=now
@@ -151,7 +147,7 @@ def servers_write(*, account: ProviderAccount, listing: Sequence[ServerDetails],
                 lifecycle=F("lifecycle_before_removal"), lifecycle_before_removal="", last_seen_at=now, updated_at=now
             )
         previous_success = account.last_successful_sync_at
-        for batch in _batches(vanished):
+        for batch in batches(vanished, BATCH_SIZE):
             # SQL evaluates every right-hand side against the row as it was, so the old
             # lifecycle is saved before it is overwritten.
             Server.objects.filter(pk__in=batch).update(

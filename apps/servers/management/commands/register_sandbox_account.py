@@ -1,7 +1,12 @@
 from django.core.management.base import BaseCommand
 
 from apps.core.choices import Trigger
+from apps.projects.services import github_sync_queue, sandbox_github_account_ensure
 from apps.servers.services import sandbox_account_ensure, server_sync_queue
+
+# The sandboxes are served by the web process `make run` starts beside the worker: give it a
+# few seconds to listen before the worker calls it (the clients' retries cover the rest).
+START_DELAY_SECONDS = 8
 
 
 class Command(BaseCommand):
@@ -12,9 +17,13 @@ class Command(BaseCommand):
         if account is None:
             self.stdout.write("no sandbox outside development: nothing to do")
             return
-        # Queued now, so the sandbox's servers show up as soon as the worker starts, not at the
-        # first scheduled sync five minutes later.
-        run = server_sync_queue(account=account, trigger=Trigger.OPERATOR)
+        # Queued now, so the sandbox's servers and projects show up seconds after the start, not
+        # at the first scheduled runs minutes later. A GitHub sync that finds new repositories
+        # queues their docs indexing itself.
+        run = server_sync_queue(account=account, trigger=Trigger.OPERATOR, countdown=START_DELAY_SECONDS)
+        self.stdout.write(f"sandbox provider account: '{account.name}' at {account.base_url} (sync run #{run.pk})")
+        github = sandbox_github_account_ensure()
+        sync = github_sync_queue(account=github, trigger=Trigger.OPERATOR, countdown=START_DELAY_SECONDS)
         self.stdout.write(
-            f"sandbox provider account: '{account.name}' at {account.base_url} (sync run #{run.pk} queued)"
+            f"sandbox GitHub organization: '{github.organization}' at {github.base_url} (sync run #{sync.pk})"
         )

@@ -1,0 +1,33 @@
+"""The base of every integration client's exceptions.
+
+Each client (time4vps, github) subclasses `IntegrationError` once as its own base
+(`Time4VPSError`, `GitHubError`) and catches only its own hierarchy, so callers keep telling
+the services apart.
+"""
+
+from __future__ import annotations
+
+
+class IntegrationError(Exception):
+    """An error an integration client raises, with what the call was and whether to try again.
+
+    `retryable` says whether the same call, made again, can succeed; `method`, `path` and
+    `status` name the request and its HTTP status, when known. `message` is the text the
+    exception was raised with: it never holds a credential.
+    """
+
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+        self.status = status
