@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.servers",
     "apps.projects",
+    "apps.monitoring",
     "apps.sandbox",
 ]
 
@@ -299,6 +300,18 @@ SERVER_SYNC_SOFT_TIME_LIMIT = env.int("SERVER_SYNC_SOFT_TIME_LIMIT", default=540
 SERVER_SYNC_TIME_LIMIT = env.int("SERVER_SYNC_TIME_LIMIT", default=600)
 # Server details fetched at once during a sync.
 SERVER_SYNC_DETAIL_CONCURRENCY = env.int("SERVER_SYNC_DETAIL_CONCURRENCY", default=8)
+
+# --- Health monitoring ---------------------------------------------------------------------
+HEALTH_CONNECT_TIMEOUT_SECONDS = env.float("HEALTH_CONNECT_TIMEOUT_SECONDS", default=10.0)
+HEALTH_COMMAND_TIMEOUT_SECONDS = env.float("HEALTH_COMMAND_TIMEOUT_SECONDS", default=15.0)
+# Checks run at once by one worker process, and servers handed to one task.
+HEALTH_CHECK_CONCURRENCY = env.int("HEALTH_CHECK_CONCURRENCY", default=16)
+HEALTH_CHECK_BATCH_SIZE = env.int("HEALTH_CHECK_BATCH_SIZE", default=50)
+DISK_WARNING_PERCENT = env.int("DISK_WARNING_PERCENT", default=80)
+DISK_CRITICAL_PERCENT = env.int("DISK_CRITICAL_PERCENT", default=90)
+# Consecutive checks without a problem before its incident resolves itself (no flapping).
+INCIDENT_RESOLVE_AFTER_CHECKS = env.int("INCIDENT_RESOLVE_AFTER_CHECKS", default=3)
+HEALTH_CHECK_RETENTION_DAYS = env.int("HEALTH_CHECK_RETENTION_DAYS", default=30)
 
 # --- GitHub --------------------------------------------------------------------------------
 GITHUB_TIMEOUT_SECONDS = env.float("GITHUB_TIMEOUT_SECONDS", default=15.0)

@@ -8,7 +8,15 @@ class PlatformError(Exception):
 
 
 class ValidationError(PlatformError):
+    """Bad input. Given a dict, it carries field errors ({"field": ["problem", ...]})."""
+
     status_code = 400
+
+    def __init__(self, message: str | dict[str, list[str]]) -> None:
+        self.field_errors = message if isinstance(message, dict) else None
+        if isinstance(message, dict):
+            message = "; ".join(f"{field}: {' '.join(problems)}" for field, problems in message.items())
+        super().__init__(message)
 
 
 class NotFoundError(PlatformError):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from apps.core import task_names
+from apps.monitoring import task_names as monitoring_task_names
 from apps.projects import task_names as projects_task_names
 from apps.servers import task_names as servers_task_names
 
@@ -59,5 +60,19 @@ PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
         every=timedelta(minutes=10),
         expires=timedelta(minutes=8),
         description="Re-indexes the docs of projects whose default branch moved: summaries and search.",
+    ),
+    PeriodicTaskSpec(
+        name="health_checker",
+        task=monitoring_task_names.HEALTH_CHECKER,
+        every=timedelta(minutes=2),
+        expires=timedelta(seconds=100),
+        description="Checks every server that should be up over SSH: health status and incidents.",
+    ),
+    PeriodicTaskSpec(
+        name="cleanup_health_checks",
+        task=monitoring_task_names.CLEANUP_HEALTH_CHECKS,
+        every=timedelta(days=1),
+        expires=timedelta(hours=12),
+        description="Deletes health check results older than HEALTH_CHECK_RETENTION_DAYS.",
     ),
 )

@@ -5,9 +5,10 @@ from django.http import HttpRequest
 
 from apps.core.choices import Trigger
 from apps.core.exceptions import ServiceUnavailableError
+from apps.integrations.ssh import InvalidKeyError, parse_private_key
 from apps.integrations.time4vps import Time4VPSError
 from apps.servers import services
-from apps.servers.models import ProviderAccount, Server
+from apps.servers.models import ProviderAccount, Server, SshKey
 from apps.servers.validators import provider_base_url_problems
 
 
@@ -128,3 +129,63 @@ class ServerAdmin(admin.ModelAdmin):
     def sync_now(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
         accounts = ProviderAccount.objects.filter(pk__in=queryset.values("provider_account")).distinct()
         _queue_syncs(self, request, accounts)
+
+
+class SshKeyForm(forms.ModelForm):
+    private_key = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Paste an OpenSSH or PEM private key, or leave blank to generate an ed25519 key.",
+    )
+
+    class Meta:
+        model = SshKey
+        fields = ["name", "private_key", "is_default"]
+
+    def clean_private_key(self) -> str:
+        text = self.cleaned_data.get("private_key") or ""
+        if text:
+            try:
+                parse_private_key(text)
+            except InvalidKeyError as error:
+                raise forms.ValidationError(str(error)) from None
+        return text
+
+
+@admin.register(SshKey)
+class SshKeyAdmin(admin.ModelAdmin):
+    form = SshKeyForm
+    list_display = ("name", "key_type", "fingerprint", "is_default", "created_at")
+    actions = ["make_default"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A key is created once; only which key is the default changes afterwards.
+        return ("public_key", "fingerprint", "key_type", "created_at") + (("name",) if obj else ())
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "private_key", "is_default"]
+        return ["name", "key_type", "fingerprint", "public_key", "is_default", "created_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            if obj.is_default:
+                services.ssh_key_make_default(key=obj)
+            else:
+                obj.save(update_fields=["is_default"])
+            return
+        # The form checked the key text; the service derives the public key and fingerprint.
+        created = services.ssh_key_create(
+            name=form.cleaned_data["name"],
+            private_key=form.cleaned_data.get("private_key") or None,
+            is_default=form.cleaned_data["is_default"],
+        )
+        obj.pk = created.pk
+
+    @admin.action(description="Make default")
+    def make_default(self, request: HttpRequest, queryset: QuerySet[SshKey]) -> None:
+        key = queryset.first()
+        if key:
+            services.ssh_key_make_default(key=key)
+            self.message_user(request, f"{key.name} is now the default key.", messages.SUCCESS)

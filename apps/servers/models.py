@@ -29,6 +29,28 @@ class ProviderAccount(SyncedAccount):
         return f"provider-account:{self.pk}"
 
 
+class SshKey(models.Model):
+    """A key the platform logs in with. One key is the default: servers without their own key use
+    it, and provisioning installs it on reinstalled servers."""
+
+    name = models.CharField(max_length=100, unique=True)
+    private_key = EncryptedTextField()
+    public_key = models.TextField(editable=False)
+    fingerprint = models.CharField(max_length=100, editable=False)
+    key_type = models.CharField(max_length=16, editable=False)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="servers_one_default_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.fingerprint})"
+
+
 class Server(models.Model):
     """A VPS the provider reports. Provider-owned fields are written by sync only; the SSH
     settings and notes belong to operators, and sync never touches them."""
@@ -56,6 +78,24 @@ class Server(models.Model):
     ssh_port = models.PositiveIntegerField(default=22)
     ssh_user = models.CharField(max_length=64, default="root")
     notes = models.TextField(blank=True)
+    ssh_key = models.ForeignKey(
+        SshKey,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="servers",
+        help_text="Blank: the default key.",
+    )
+    expects_docker = models.BooleanField(default=False, help_text="Health checks verify the Docker daemon.")
+    disk_mounts = models.JSONField(default=list, blank=True, help_text='Mount points checked besides "/".')
+    maintenance_until = models.DateTimeField(null=True, blank=True, help_text="Notifications are silenced until then.")
+    # --- Host key pinning (trust on first use; changed only by an operator or a reinstall) ---
+    host_key = models.TextField(blank=True, help_text="The pinned host key: checks refuse any other.")
+    host_key_fingerprint = models.CharField(max_length=100, blank=True)
+    # The different key a host presented, kept for an operator to accept.
+    offered_host_key = models.TextField(blank=True)
+    offered_host_key_fingerprint = models.CharField(max_length=100, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
     # --- Platform state ---
     lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices, default=Lifecycle.DISCOVERED)
     # What lifecycle a removed server had, so it gets it back when the provider lists it again.

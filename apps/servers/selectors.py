@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from apps.core.choices import SyncKind
 from apps.core.models import SyncRun
-from apps.servers.models import ProviderAccount, Server
+from apps.servers.models import ProviderAccount, Server, SshKey
 
 
 def provider_account_list() -> QuerySet[ProviderAccount]:
@@ -20,3 +20,7 @@ def server_sync_run_list() -> QuerySet[SyncRun]:
     return SyncRun.objects.filter(
         kind=SyncKind.SERVER_SYNC, account_type=ContentType.objects.get_for_model(ProviderAccount)
     ).select_related("triggered_by")
+
+
+def ssh_key_list() -> QuerySet[SshKey]:
+    return SshKey.objects.order_by("name")

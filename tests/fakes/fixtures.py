@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fakes.sshd import Tarpit, TestSshd, free_port
 from tests.fakes.time4vps_provider import FakeTime4VPS
 
 
@@ -20,3 +21,33 @@ def fake_provider() -> Iterator[FakeTime4VPS]:
         yield provider
     finally:
         provider.stop()
+
+
+@pytest.fixture(scope="session")
+def sshd() -> Iterator[TestSshd]:
+    """A real OpenSSH sshd on loopback for the session (see tests/fakes/sshd.py): host, port, username,
+    private_key, host_key_line, home, rotate_host_key(). Fails when openssh-server is not installed."""
+    try:
+        server = TestSshd()
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    try:
+        yield server.start()
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def tarpit() -> Iterator[Tarpit]:
+    """host and port of a loopback listener that accepts TCP connections and never answers."""
+    listener = Tarpit()
+    try:
+        yield listener
+    finally:
+        listener.stop()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port with nothing listening on it."""
+    return free_port()

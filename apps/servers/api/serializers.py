@@ -3,7 +3,7 @@ from rest_framework import serializers
 from apps.core.api.fields import SecretField
 from apps.core.models import SyncRun
 from apps.servers.choices import ProviderKind
-from apps.servers.models import ProviderAccount, Server
+from apps.servers.models import ProviderAccount, Server, SshKey
 from apps.servers.validators import provider_base_url_problems
 
 
@@ -136,3 +136,21 @@ class SyncRunOutputSerializer(serializers.ModelSerializer):
 
 class SyncQueuedOutputSerializer(serializers.Serializer):
     run_id = serializers.IntegerField()
+
+
+class SshKeyOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SshKey
+        fields = ["id", "name", "key_type", "public_key", "fingerprint", "is_default", "created_at"]
+        read_only_fields = fields
+
+
+class SshKeyInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    private_key = SecretField(required=False, allow_blank=True, help_text="Leave out to have an ed25519 key generated.")
+    is_default = serializers.BooleanField(default=False)
+
+    def validate_name(self, value: str) -> str:
+        if SshKey.objects.filter(name=value).exists():
+            raise serializers.ValidationError("a key with this name exists")
+        return value

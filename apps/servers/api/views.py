@@ -15,10 +15,12 @@ from apps.servers.api.serializers import (
     ProviderAccountOutputSerializer,
     ServerOutputSerializer,
     ServerUpdateInputSerializer,
+    SshKeyInputSerializer,
+    SshKeyOutputSerializer,
     SyncQueuedOutputSerializer,
     SyncRunOutputSerializer,
 )
-from apps.servers.models import ProviderAccount, Server
+from apps.servers.models import ProviderAccount, Server, SshKey
 
 
 class ProviderAccountViewSet(viewsets.ModelViewSet):
@@ -99,3 +101,24 @@ class SyncRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self):
         return selectors.server_sync_run_list()
+
+
+class SshKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Keys the platform logs in with. The private key is write-only: no answer ever contains it."""
+
+    queryset = SshKey.objects.none()  # for the schema; requests use the selector
+    serializer_class = SshKeyOutputSerializer
+
+    def get_queryset(self):
+        return selectors.ssh_key_list()
+
+    @extend_schema(request=SshKeyInputSerializer, responses={201: SshKeyOutputSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = SshKeyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = services.ssh_key_create(
+            name=data.validated_data["name"],
+            private_key=data.validated_data.get("private_key") or None,
+            is_default=data.validated_data["is_default"],
+        )
+        return Response(SshKeyOutputSerializer(key).data, status=status.HTTP_201_CREATED)

@@ -6,6 +6,7 @@ from apps.servers.services.accounts import (
     provider_account_update,
     sandbox_account_ensure,
 )
+from apps.servers.services.keys import ssh_key_create, ssh_key_make_default
 from apps.servers.services.servers import server_update
 from apps.servers.services.sync import server_sync_all, server_sync_now, server_sync_queue, server_sync_run
 from apps.servers.services.write import servers_write
@@ -21,4 +22,6 @@ __all__ = [
     "server_sync_run",
     "server_update",
     "servers_write",
+    "ssh_key_create",
+    "ssh_key_make_default",
 ]

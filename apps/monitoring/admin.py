@@ -1,0 +1,116 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from apps.core.exceptions import ConflictError
+from apps.monitoring import services
+from apps.monitoring.choices import IncidentStatus
+from apps.monitoring.models import HealthCheck, Incident
+from apps.servers.admin import ServerAdmin
+from apps.servers.models import Server
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "server", "kind", "severity", "status", "occurrences", "opened_at", "last_seen_at")
+    list_filter = ("status", "severity", "kind")
+    search_fields = ("server__hostname", "server__ip", "message")
+    list_select_related = ("server",)
+    actions = ["acknowledge", "resolve"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Incident._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Acknowledge")
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
+        done = 0
+        for incident in queryset.filter(status=IncidentStatus.OPEN):
+            services.incident_acknowledge(incident=incident, user=request.user)
+            done += 1
+        self.message_user(request, f"Acknowledged {done} incident(s).", messages.SUCCESS)
+
+    @admin.action(description="Resolve")
+    def resolve(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
+        done = 0
+        for incident in queryset.exclude(status=IncidentStatus.RESOLVED):
+            services.incident_resolve(incident=incident, user=request.user)
+            done += 1
+        self.message_user(request, f"Resolved {done} incident(s).", messages.SUCCESS)
+
+
+@admin.register(HealthCheck)
+class HealthCheckAdmin(admin.ModelAdmin):
+    """Health history: filter by server to see one server's checks."""
+
+    list_display = ("server", "checked_at", "outcome", "duration_ms", "error")
+    list_filter = ("outcome", "server")
+    date_hierarchy = "checked_at"
+    list_select_related = ("server",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in HealthCheck._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RecentHealthChecks(admin.TabularInline):
+    model = HealthCheck
+    fields = ("checked_at", "outcome", "duration_ms", "error")
+    readonly_fields = fields
+    ordering = ("-checked_at",)
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        ids = HealthCheck.objects.order_by("-checked_at").values_list("id", flat=True)
+        return super().get_queryset(request).filter(id__in=list(ids[:500]))
+
+
+class MonitoredServerAdmin(ServerAdmin):
+    """The servers admin with health: host key pinning, check now, recent checks."""
+
+    list_display = (*ServerAdmin.list_display, "last_checked_at")
+    readonly_fields = (
+        *ServerAdmin.readonly_fields,
+        "host_key_fingerprint",
+        "offered_host_key_fingerprint",
+        "last_checked_at",
+    )
+    fieldsets = (
+        *ServerAdmin.fieldsets,
+        (
+            "Health (operator-managed)",
+            {"fields": ("ssh_key", "expects_docker", "disk_mounts", "maintenance_until")},
+        ),
+        ("Host key", {"fields": ("host_key_fingerprint", "offered_host_key_fingerprint", "last_checked_at")}),
+    )
+    inlines = [RecentHealthChecks]
+    actions = [*ServerAdmin.actions, "check_now", "accept_host_key"]
+
+    @admin.action(description="Check health now")
+    def check_now(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
+        batches = services.health_check_queue(server_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"Queued {batches} health check batch(es).", messages.SUCCESS)
+
+    @admin.action(description="Accept the offered host key")
+    def accept_host_key(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
+        for server in queryset:
+            try:
+                services.server_host_key_accept(server=server, user=request.user)
+            except ConflictError as error:
+                self.message_user(request, f"{server}: {error}", messages.WARNING)
+            else:
+                self.message_user(request, f"{server}: now pinned to {server.host_key_fingerprint}.", messages.SUCCESS)
+
+
+admin.site.unregister(Server)
+admin.site.register(Server, MonitoredServerAdmin)

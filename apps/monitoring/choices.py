@@ -1,0 +1,38 @@
+from django.db import models
+
+
+class CheckOutcome(models.TextChoices):
+    HEALTHY = "healthy", "Healthy"
+    DEGRADED = "degraded", "Degraded"  # reachable, but a disk or Docker problem
+    UNREACHABLE = "unreachable", "Unreachable"
+    AUTH_FAILED = "auth_failed", "Authentication failed"
+    HOST_KEY_MISMATCH = "host_key_mismatch", "Host key mismatch"
+    ERROR = "error", "Error"
+
+
+class IncidentKind(models.TextChoices):
+    UNREACHABLE = "unreachable", "Unreachable"
+    AUTH_FAILED = "auth_failed", "Authentication failed"
+    HOST_KEY_MISMATCH = "host_key_mismatch", "Host key mismatch"
+    DISK_WARNING = "disk_warning", "Disk usage high"
+    DISK_CRITICAL = "disk_critical", "Disk usage critical"
+    DOCKER_DOWN = "docker_down", "Docker down"
+    PROVISIONING_FAILED = "provisioning_failed", "Provisioning failed"
+
+
+class Severity(models.TextChoices):
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+
+
+SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+ACTIVE_INCIDENT_STATUSES = (IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED)

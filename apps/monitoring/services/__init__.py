@@ -1,0 +1,23 @@
+"""Writes of the monitoring domain. Views, admin actions and tasks call these, nothing else."""
+
+from apps.monitoring.services.checks import (
+    health_check_batch,
+    health_check_candidates,
+    health_check_queue,
+    health_checker_run,
+    health_checks_cleanup,
+)
+from apps.monitoring.services.host_keys import server_host_key_accept
+from apps.monitoring.services.incidents import incident_acknowledge, incident_resolve, incidents_apply
+
+__all__ = [
+    "health_check_batch",
+    "health_check_candidates",
+    "health_check_queue",
+    "health_checker_run",
+    "health_checks_cleanup",
+    "incident_acknowledge",
+    "incident_resolve",
+    "incidents_apply",
+    "server_host_key_accept",
+]

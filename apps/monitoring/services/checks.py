@@ -1,0 +1,252 @@
+"""health_checker: check servers over SSH (or locally), record results, update incidents.
+
+The SSH work runs in a bounded thread pool on plain values, so one slow or dead host delays no
+other beyond its own timeouts; the database is written afterwards, in bulk, from one thread.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import structlog
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from apps.core.batching import batches
+from apps.core.exceptions import ValidationError
+from apps.integrations.common.errors import IntegrationError
+from apps.integrations.ssh import (
+    HEALTH_COMMANDS,
+    SshAuthenticationError,
+    SshHostKeyMismatchError,
+    SshResult,
+    SshTimeoutError,
+    SshUnreachableError,
+    parse_df,
+    parse_loadavg,
+    parse_meminfo,
+    run_checks,
+    run_local_checks,
+)
+from apps.monitoring import task_names
+from apps.monitoring.choices import CheckOutcome, IncidentKind, Severity
+from apps.monitoring.models import HealthCheck
+from apps.monitoring.services.incidents import CONNECTION_KINDS, IncidentEvent, Problem, incidents_apply
+from apps.servers.choices import Connection, HealthStatus, Lifecycle
+from apps.servers.models import Server, SshKey
+
+log = structlog.get_logger(__name__)
+ALL_KINDS = tuple(IncidentKind)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one check needs, as plain values (no model instance crosses into a thread)."""
+
+    server_id: int
+    local: bool
+    host: str
+    port: int
+    username: str
+    private_key: str | None
+    pinned_host_key: str | None
+    mounts: tuple[str, ...]
+    docker: bool
+
+
+@dataclass
+class Outcome:
+    server_id: int
+    outcome: CheckOutcome
+    duration_ms: int
+    figures: dict = field(default_factory=dict)
+    error: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    evaluated: tuple[str, ...] = CONNECTION_KINDS
+    seen_host_key: str = ""
+    seen_fingerprint: str = ""
+
+
+def health_check_candidates() -> QuerySet[Server]:
+    """Servers that should be up: ready ones, and discovered ones an operator gave a key."""
+    return Server.objects.filter(
+        Q(lifecycle=Lifecycle.READY) | Q(lifecycle=Lifecycle.DISCOVERED, ssh_key__isnull=False)
+    ).order_by("id")
+
+
+def _target(server: Server, default_key: SshKey | None) -> Target:
+    key = server.ssh_key or default_key
+    return Target(
+        server_id=server.pk,
+        local=server.connection == Connection.LOCAL,
+        host=server.effective_ssh_host,
+        port=server.ssh_port,
+        username=server.ssh_user,
+        private_key=key.private_key if key else None,
+        pinned_host_key=server.host_key or None,
+        mounts=tuple(dict.fromkeys(["/", *server.disk_mounts])),
+        docker=server.expects_docker,
+    )
+
+
+def _evaluate(target: Target, result: SshResult, outcome: Outcome) -> None:
+    outcome.evaluated = ALL_KINDS
+    outputs = result.outputs
+    disks = parse_df(outputs["disk"].stdout)
+    outcome.figures["disk"] = {mount: usage.__dict__ for mount, usage in disks.items()}
+    if "load" in outputs:
+        outcome.figures["load"] = parse_loadavg(outputs["load"].stdout).__dict__
+    if "memory" in outputs:
+        outcome.figures["memory"] = parse_meminfo(outputs["memory"].stdout).__dict__
+    worst = max(disks.items(), key=lambda item: item[1].used_percent, default=None)
+    if worst and worst[1].used_percent >= settings.DISK_CRITICAL_PERCENT:
+        outcome.problems.append(
+            Problem(IncidentKind.DISK_CRITICAL, Severity.CRITICAL, f"{worst[0]} is {worst[1].used_percent}% full")
+        )
+    elif worst and worst[1].used_percent >= settings.DISK_WARNING_PERCENT:
+        outcome.problems.append(
+            Problem(IncidentKind.DISK_WARNING, Severity.WARNING, f"{worst[0]} is {worst[1].used_percent}% full")
+        )
+    if target.docker:
+        docker = outputs.get("docker")
+        running = bool(docker and docker.exit_status == 0)
+        outcome.figures["docker"] = {"running": running}
+        if not running:
+            problem = Problem(IncidentKind.DOCKER_DOWN, Severity.CRITICAL, "the Docker daemon is not running")
+            outcome.problems.append(problem)
+    outcome.outcome = CheckOutcome.DEGRADED if outcome.problems else CheckOutcome.HEALTHY
+
+
+def check_target(target: Target) -> Outcome:
+    """One server's check; never raises (every failure becomes an outcome)."""
+    started = time.monotonic()
+    outcome = Outcome(server_id=target.server_id, outcome=CheckOutcome.ERROR, duration_ms=0)
+    commands = HEALTH_COMMANDS(list(target.mounts), target.docker)
+    try:
+        if target.local:
+            result = run_local_checks(commands=commands, command_timeout=settings.HEALTH_COMMAND_TIMEOUT_SECONDS)
+        elif not target.private_key:
+            raise ValidationError("no SSH key: give the server a key or mark one key as the default")
+        elif not target.host:
+            raise ValidationError("no address: the server has no IP and no SSH host")
+        else:
+            result = run_checks(
+                host=target.host,
+                port=target.port,
+                username=target.username,
+                private_key=target.private_key,
+                pinned_host_key=target.pinned_host_key,
+                commands=commands,
+                connect_timeout=settings.HEALTH_CONNECT_TIMEOUT_SECONDS,
+                command_timeout=settings.HEALTH_COMMAND_TIMEOUT_SECONDS,
+            )
+            outcome.seen_host_key, outcome.seen_fingerprint = result.host_key, result.host_key_fingerprint
+        _evaluate(target, result, outcome)
+    except SshHostKeyMismatchError as error:
+        outcome.outcome, outcome.error = CheckOutcome.HOST_KEY_MISMATCH, str(error)
+        outcome.seen_host_key, outcome.seen_fingerprint = error.host_key, error.fingerprint
+        outcome.problems.append(Problem(IncidentKind.HOST_KEY_MISMATCH, Severity.CRITICAL, str(error)))
+    except SshAuthenticationError as error:
+        outcome.outcome, outcome.error = CheckOutcome.AUTH_FAILED, str(error)
+        outcome.problems.append(Problem(IncidentKind.AUTH_FAILED, Severity.CRITICAL, str(error)))
+    except (SshUnreachableError, SshTimeoutError) as error:
+        outcome.outcome, outcome.error = CheckOutcome.UNREACHABLE, str(error)
+        outcome.problems.append(Problem(IncidentKind.UNREACHABLE, Severity.CRITICAL, str(error)))
+    except (IntegrationError, ValidationError, ValueError, KeyError) as error:
+        outcome.outcome, outcome.error, outcome.evaluated = CheckOutcome.ERROR, str(error), ()
+    outcome.duration_ms = int((time.monotonic() - started) * 1000)
+    return outcome
+
+
+HEALTH_BY_OUTCOME = {
+    CheckOutcome.HEALTHY: HealthStatus.HEALTHY,
+    CheckOutcome.DEGRADED: HealthStatus.DEGRADED,
+    CheckOutcome.UNREACHABLE: HealthStatus.UNREACHABLE,
+    CheckOutcome.AUTH_FAILED: HealthStatus.UNREACHABLE,
+    CheckOutcome.HOST_KEY_MISMATCH: HealthStatus.UNREACHABLE,
+    CheckOutcome.ERROR: HealthStatus.UNKNOWN,
+}
+
+
+def _record(servers: dict[int, Server], outcomes: list[Outcome], now: datetime) -> list[IncidentEvent]:
+    events: list[IncidentEvent] = []
+    with transaction.atomic():
+        HealthCheck.objects.bulk_create(
+            [
+                HealthCheck(
+                    server_id=o.server_id,
+                    checked_at=now,
+                    duration_ms=o.duration_ms,
+                    outcome=o.outcome,
+                    figures=o.figures,
+                    error=o.error[:4000],
+                )
+                for o in outcomes
+            ]
+        )
+        for o in outcomes:
+            server = servers[o.server_id]
+            server.health_status = HEALTH_BY_OUTCOME[o.outcome]
+            server.last_checked_at = now
+            if o.outcome == CheckOutcome.HOST_KEY_MISMATCH:
+                server.offered_host_key, server.offered_host_key_fingerprint = o.seen_host_key, o.seen_fingerprint
+            elif o.seen_host_key and not server.host_key:  # trust on first use
+                server.host_key, server.host_key_fingerprint = o.seen_host_key, o.seen_fingerprint
+        Server.objects.bulk_update(
+            servers.values(),
+            [
+                "health_status",
+                "last_checked_at",
+                "host_key",
+                "host_key_fingerprint",
+                "offered_host_key",
+                "offered_host_key_fingerprint",
+            ],
+        )
+    for o in outcomes:
+        events += incidents_apply(server=servers[o.server_id], problems=o.problems, evaluated=o.evaluated, now=now)
+    return events
+
+
+def health_check_batch(*, server_ids: list[int]) -> list[IncidentEvent]:
+    """Check these servers in parallel (bounded), then record the results."""
+    servers = {s.pk: s for s in Server.objects.filter(pk__in=server_ids).select_related("ssh_key")}
+    if not servers:
+        return []
+    default_key = SshKey.objects.filter(is_default=True).first()
+    targets = [_target(server, default_key) for server in servers.values()]
+    with ThreadPoolExecutor(max_workers=max(1, min(settings.HEALTH_CHECK_CONCURRENCY, len(targets)))) as pool:
+        outcomes = list(pool.map(check_target, targets))
+    events = _record(servers, outcomes, timezone.now())
+    log.info("health_checks_recorded", servers=len(outcomes), incident_events=len(events))
+    return events
+
+
+def health_check_queue(*, server_ids: list[int]) -> int:
+    """Queue checks of these servers in batches (the health queue); returns how many batches."""
+    count = 0
+    for batch in batches(server_ids, settings.HEALTH_CHECK_BATCH_SIZE):
+        current_app.send_task(task_names.CHECK_BATCH, kwargs={"server_ids": list(batch)})
+        count += 1
+    return count
+
+
+def health_checker_run() -> dict[str, int]:
+    """Beat, every 2 minutes: queue checks of every server that should be up; count the rest."""
+    candidates = list(health_check_candidates().values_list("pk", flat=True))
+    skipped = Server.objects.exclude(pk__in=candidates).exclude(lifecycle=Lifecycle.REMOVED).count()
+    batches_queued = health_check_queue(server_ids=candidates)
+    log.info("health_checker_queued", servers=len(candidates), skipped=skipped, batches=batches_queued)
+    return {"servers": len(candidates), "skipped": skipped, "batches": batches_queued}
+
+
+def health_checks_cleanup(*, older_than: timedelta | None = None) -> int:
+    cutoff = timezone.now() - (older_than or timedelta(days=settings.HEALTH_CHECK_RETENTION_DAYS))
+    deleted, _ = HealthCheck.objects.filter(checked_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,135 @@
+"""Incidents: opened by checks, de-duplicated, escalated, resolved after a healthy streak."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.core.exceptions import ConflictError
+from apps.monitoring.choices import (
+    ACTIVE_INCIDENT_STATUSES,
+    SEVERITY_RANK,
+    IncidentKind,
+    IncidentStatus,
+    Severity,
+)
+from apps.monitoring.models import Incident
+from apps.servers.models import Server
+
+log = structlog.get_logger(__name__)
+
+# Kinds of one family share one incident: a disk warning that turns critical escalates it.
+FAMILIES = {IncidentKind.DISK_WARNING: "disk", IncidentKind.DISK_CRITICAL: "disk"}
+# Kinds that never resolve themselves: an operator must act (accept the key, re-provision).
+OPERATOR_RESOLVED = (IncidentKind.HOST_KEY_MISMATCH, IncidentKind.PROVISIONING_FAILED)
+CONNECTION_KINDS = (IncidentKind.UNREACHABLE, IncidentKind.AUTH_FAILED, IncidentKind.HOST_KEY_MISMATCH)
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: IncidentKind
+    severity: Severity
+    message: str
+
+
+@dataclass(frozen=True)
+class IncidentEvent:
+    """What notifications are about: an incident opened, escalated or resolved."""
+
+    incident_id: int
+    event: str  # "opened" | "escalated" | "resolved"
+
+
+def _family(kind: str) -> str:
+    return FAMILIES.get(kind, kind)
+
+
+def incidents_apply(
+    *, server: Server, problems: list[Problem], evaluated: tuple[str, ...], now: datetime | None = None
+) -> list[IncidentEvent]:
+    """Bring the server's incidents in line with one check.
+
+    `evaluated` are the kinds this check could judge (an unreachable host says nothing about its
+    disks): only those count towards a healthy streak.
+    """
+    now = now or timezone.now()
+    events: list[IncidentEvent] = []
+    with transaction.atomic():
+        active = {
+            _family(incident.kind): incident
+            for incident in Incident.objects.select_for_update().filter(
+                server=server, status__in=ACTIVE_INCIDENT_STATUSES
+            )
+        }
+        seen_families = set()
+        for problem in problems:
+            family = _family(problem.kind)
+            seen_families.add(family)
+            incident = active.get(family)
+            if incident is None:
+                try:
+                    with transaction.atomic():
+                        incident = Incident.objects.create(
+                            server=server,
+                            kind=problem.kind,
+                            severity=problem.severity,
+                            message=problem.message[:2000],
+                            opened_at=now,
+                            last_seen_at=now,
+                        )
+                except IntegrityError:  # opened by a concurrent check of the same server
+                    continue
+                events.append(IncidentEvent(incident.pk, "opened"))
+                log.info("incident_opened", incident_id=incident.pk, server_id=server.pk, kind=problem.kind)
+                continue
+            escalated = SEVERITY_RANK[problem.severity] > SEVERITY_RANK[incident.severity]
+            incident.occurrences += 1
+            incident.last_seen_at = now
+            incident.healthy_streak = 0
+            incident.message = problem.message[:2000]
+            if escalated:
+                incident.severity = problem.severity
+                incident.kind = problem.kind
+                events.append(IncidentEvent(incident.pk, "escalated"))
+            incident.save(
+                update_fields=["occurrences", "last_seen_at", "healthy_streak", "message", "severity", "kind"]
+            )
+        evaluated_families = {_family(kind) for kind in evaluated}
+        for family, incident in active.items():
+            if family in seen_families or family not in evaluated_families or incident.kind in OPERATOR_RESOLVED:
+                continue
+            incident.healthy_streak += 1
+            if incident.healthy_streak >= settings.INCIDENT_RESOLVE_AFTER_CHECKS:
+                incident.status = IncidentStatus.RESOLVED
+                incident.resolved_at = now
+                events.append(IncidentEvent(incident.pk, "resolved"))
+                log.info("incident_resolved", incident_id=incident.pk, server_id=server.pk, automatic=True)
+            incident.save(update_fields=["healthy_streak", "status", "resolved_at"])
+    return events
+
+
+def incident_acknowledge(*, incident: Incident, user) -> Incident:
+    if incident.status != IncidentStatus.OPEN:
+        raise ConflictError(f"incident {incident.pk} is {incident.status}: only an open incident can be acknowledged")
+    incident.status = IncidentStatus.ACKNOWLEDGED
+    incident.acknowledged_at = timezone.now()
+    incident.acknowledged_by = user
+    incident.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    log.info("incident_acknowledged", incident_id=incident.pk, user_id=user.pk)
+    return incident
+
+
+def incident_resolve(*, incident: Incident, user) -> Incident:
+    if incident.status == IncidentStatus.RESOLVED:
+        raise ConflictError(f"incident {incident.pk} is already resolved")
+    incident.status = IncidentStatus.RESOLVED
+    incident.resolved_at = timezone.now()
+    incident.resolved_by = user
+    incident.save(update_fields=["status", "resolved_at", "resolved_by"])
+    log.info("incident_resolved", incident_id=incident.pk, user_id=user.pk, automatic=False)
+    return incident
