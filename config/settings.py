@@ -312,6 +312,16 @@ DISK_CRITICAL_PERCENT = env.int("DISK_CRITICAL_PERCENT", default=90)
 # Consecutive checks without a problem before its incident resolves itself (no flapping).
 INCIDENT_RESOLVE_AFTER_CHECKS = env.int("INCIDENT_RESOLVE_AFTER_CHECKS", default=3)
 HEALTH_CHECK_RETENTION_DAYS = env.int("HEALTH_CHECK_RETENTION_DAYS", default=30)
+# An incident still open and unacknowledged is notified again after this many minutes.
+INCIDENT_RENOTIFY_MINUTES = env.int("INCIDENT_RENOTIFY_MINUTES", default=60)
+# Attempts of one notification (exponential backoff between them) before it counts as failed.
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=5)
+NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=10.0)
+TELEGRAM_API_BASE = env.str("TELEGRAM_API_BASE", default="https://api.telegram.org")
+# Outgoing e-mail (notifications): smtp://user:password@host:587/?tls=True; development prints it.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="fleet-platform@localhost")
 
 # --- GitHub --------------------------------------------------------------------------------
 GITHUB_TIMEOUT_SECONDS = env.float("GITHUB_TIMEOUT_SECONDS", default=15.0)

@@ -75,4 +75,11 @@ PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
         expires=timedelta(hours=12),
         description="Deletes health check results older than HEALTH_CHECK_RETENTION_DAYS.",
     ),
+    PeriodicTaskSpec(
+        name="incident_reminders",
+        task=monitoring_task_names.RENOTIFY,
+        every=timedelta(minutes=5),
+        expires=timedelta(minutes=4),
+        description="Notifies again incidents still open and unacknowledged after INCIDENT_RENOTIFY_MINUTES.",
+    ),
 )

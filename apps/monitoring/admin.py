@@ -1,11 +1,13 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.core.exceptions import ConflictError
+from apps.integrations.notify import NotifyError
 from apps.monitoring import services
 from apps.monitoring.choices import IncidentStatus
-from apps.monitoring.models import HealthCheck, Incident
+from apps.monitoring.models import HealthCheck, Incident, Notification, NotificationChannel
 from apps.servers.admin import ServerAdmin
 from apps.servers.models import Server
 
@@ -52,6 +54,63 @@ class HealthCheckAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in HealthCheck._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class NotificationChannelForm(forms.ModelForm):
+    class Meta:
+        model = NotificationChannel
+        fields = ["name", "kind", "target", "secret", "min_severity", "enabled"]
+        help_texts = {
+            "target": "E-mail: addresses, comma-separated. Webhook: its URL. Telegram: the chat id. Slack: blank.",
+            "secret": "Webhook: the HMAC secret. Slack: the incoming-webhook URL. Telegram: the bot token.",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["secret"].required = False
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(admin.ModelAdmin):
+    form = NotificationChannelForm
+    list_display = (
+        "name",
+        "kind",
+        "min_severity",
+        "enabled",
+        "last_success_at",
+        "last_failure_at",
+        "consecutive_failures",
+    )
+    list_filter = ("kind", "enabled")
+    readonly_fields = ("last_success_at", "last_failure_at", "last_error", "consecutive_failures")
+    actions = ["send_test"]
+
+    @admin.action(description="Send a test message")
+    def send_test(self, request: HttpRequest, queryset: QuerySet[NotificationChannel]) -> None:
+        for channel in queryset:
+            try:
+                services.channel_send_test(channel=channel)
+            except NotifyError as error:
+                self.message_user(request, f"{channel.name}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{channel.name}: test message sent.", messages.SUCCESS)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("incident", "channel", "event", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status", "event", "channel")
+    list_select_related = ("incident__server", "channel")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Notification._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

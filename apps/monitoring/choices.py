@@ -36,3 +36,23 @@ class IncidentStatus(models.TextChoices):
 
 
 ACTIVE_INCIDENT_STATUSES = (IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED)
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SLACK = "slack", "Slack"
+    WEBHOOK = "webhook", "Webhook (HMAC-SHA256 signed)"
+    TELEGRAM = "telegram", "Telegram"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class IncidentEventKind(models.TextChoices):
+    OPENED = "opened", "Opened"
+    ESCALATED = "escalated", "Escalated"
+    RESOLVED = "resolved", "Resolved"
+    REMINDER = "reminder", "Still open"

@@ -2,7 +2,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.monitoring.choices import ACTIVE_INCIDENT_STATUSES, CheckOutcome, IncidentKind, IncidentStatus, Severity
+from apps.core.fields import EncryptedTextField
+from apps.monitoring.choices import (
+    ACTIVE_INCIDENT_STATUSES,
+    ChannelKind,
+    CheckOutcome,
+    IncidentEventKind,
+    IncidentKind,
+    IncidentStatus,
+    NotificationStatus,
+    Severity,
+)
 from apps.servers.models import Server
 
 
@@ -66,3 +76,50 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.server} ({self.status})"
+
+
+class NotificationChannel(models.Model):
+    """Where operators hear about incidents. `target` is the non-secret part (e-mail addresses,
+    webhook URL, Telegram chat id); `secret` the secret one (HMAC secret, Slack webhook URL,
+    Telegram bot token), encrypted and never shown again."""
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=16, choices=ChannelKind.choices)
+    target = models.CharField(max_length=500, blank=True)
+    secret = EncryptedTextField(null=True, blank=True)
+    min_severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.WARNING)
+    enabled = models.BooleanField(default=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class Notification(models.Model):
+    """One message about one incident event to one channel; its key makes queuing idempotent."""
+
+    channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="notifications")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
+    event = models.CharField(max_length=16, choices=IncidentEventKind.choices)
+    key = models.CharField(max_length=100, help_text="e.g. opened, escalated:critical, reminder:<time>")
+    status = models.CharField(max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "incident", "key"], name="monitoring_notification_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} of incident {self.incident_id} to {self.channel} ({self.status})"

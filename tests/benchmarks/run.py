@@ -283,11 +283,14 @@ def bench_search(chunks: int = 50_000, queries: int = 200) -> None:
 
 
 def main() -> int:
+    from tests.benchmarks.health import bench_health_checks
+
     with own_database():
         bench_write_phase()
         bench_sandbox_sync()
         bench_github_sync()
         bench_search()
+        bench_health_checks()
     out = Path(REPO_ROOT / "var" / "bench.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"database": connection.vendor, "figures": RESULTS}, indent=2) + "\n")

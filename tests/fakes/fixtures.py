@@ -8,6 +8,7 @@ import pytest
 
 from tests.fakes.sshd import Tarpit, TestSshd, free_port
 from tests.fakes.time4vps_provider import FakeTime4VPS
+from tests.fakes.webhook_receiver import WebhookReceiver
 
 
 @pytest.fixture
@@ -51,3 +52,17 @@ def tarpit() -> Iterator[Tarpit]:
 def closed_port() -> int:
     """A loopback port with nothing listening on it."""
     return free_port()
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A started loopback HTTP receiver of webhooks, Slack and Telegram calls; stopped after the test.
+
+    See tests/fakes/webhook_receiver.py: url, requests (method, path, headers, body bytes),
+    fail_with(status, times=..., body=..., description=...), stop().
+    """
+    receiver = WebhookReceiver().start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()

@@ -9,8 +9,17 @@ from apps.monitoring.services.checks import (
 )
 from apps.monitoring.services.host_keys import server_host_key_accept
 from apps.monitoring.services.incidents import incident_acknowledge, incident_resolve, incidents_apply
+from apps.monitoring.services.notifications import (
+    DeliveryRetry,
+    channel_send_test,
+    notification_deliver,
+    notifications_queue,
+    notifications_remind,
+)
 
 __all__ = [
+    "DeliveryRetry",
+    "channel_send_test",
     "health_check_batch",
     "health_check_candidates",
     "health_check_queue",
@@ -19,5 +28,8 @@ __all__ = [
     "incident_acknowledge",
     "incident_resolve",
     "incidents_apply",
+    "notification_deliver",
+    "notifications_queue",
+    "notifications_remind",
     "server_host_key_accept",
 ]

@@ -23,6 +23,7 @@ from apps.core.exceptions import ValidationError
 from apps.integrations.common.errors import IntegrationError
 from apps.integrations.ssh import (
     HEALTH_COMMANDS,
+    CheckOutputError,
     SshAuthenticationError,
     SshHostKeyMismatchError,
     SshResult,
@@ -35,9 +36,10 @@ from apps.integrations.ssh import (
     run_local_checks,
 )
 from apps.monitoring import task_names
-from apps.monitoring.choices import CheckOutcome, IncidentKind, Severity
-from apps.monitoring.models import HealthCheck
+from apps.monitoring.choices import ACTIVE_INCIDENT_STATUSES, CheckOutcome, IncidentKind, Severity
+from apps.monitoring.models import HealthCheck, Incident
 from apps.monitoring.services.incidents import CONNECTION_KINDS, IncidentEvent, Problem, incidents_apply
+from apps.monitoring.services.notifications import notifications_queue
 from apps.servers.choices import Connection, HealthStatus, Lifecycle
 from apps.servers.models import Server, SshKey
 
@@ -98,12 +100,23 @@ def _target(server: Server, default_key: SshKey | None) -> Target:
 def _evaluate(target: Target, result: SshResult, outcome: Outcome) -> None:
     outcome.evaluated = ALL_KINDS
     outputs = result.outputs
-    disks = parse_df(outputs["disk"].stdout)
+    try:
+        disks = parse_df(outputs["disk"].stdout)
+    except CheckOutputError as error:
+        disk = outputs["disk"]
+        raise CheckOutputError(f"{error} (exit status {disk.exit_status}: {disk.stderr.strip()[:300]})") from None
     outcome.figures["disk"] = {mount: usage.__dict__ for mount, usage in disks.items()}
-    if "load" in outputs:
-        outcome.figures["load"] = parse_loadavg(outputs["load"].stdout).__dict__
-    if "memory" in outputs:
-        outcome.figures["memory"] = parse_meminfo(outputs["memory"].stdout).__dict__
+    # Load and memory are figures to record, not verdicts: a host without them is still checked.
+    for name, parse in (("load", parse_loadavg), ("memory", parse_meminfo)):
+        output = outputs.get(name)
+        try:
+            outcome.figures[name] = parse(output.stdout).__dict__ if output else None
+        except CheckOutputError:
+            outcome.figures[name] = None
+            outcome.figures.setdefault("unreadable", {})[name] = {
+                "exit_status": output.exit_status,
+                "stderr": output.stderr.strip()[:300],
+            }
     worst = max(disks.items(), key=lambda item: item[1].used_percent, default=None)
     if worst and worst[1].used_percent >= settings.DISK_CRITICAL_PERCENT:
         outcome.problems.append(
@@ -209,8 +222,16 @@ def _record(servers: dict[int, Server], outcomes: list[Outcome], now: datetime) 
                 "offered_host_key_fingerprint",
             ],
         )
+    # Only servers with a problem now or an incident still active have incidents to update: one
+    # query finds the latter, instead of a transaction per healthy server.
+    with_incidents = set(
+        Incident.objects.filter(server_id__in=servers, status__in=ACTIVE_INCIDENT_STATUSES).values_list(
+            "server_id", flat=True
+        )
+    )
     for o in outcomes:
-        events += incidents_apply(server=servers[o.server_id], problems=o.problems, evaluated=o.evaluated, now=now)
+        if o.problems or o.server_id in with_incidents:
+            events += incidents_apply(server=servers[o.server_id], problems=o.problems, evaluated=o.evaluated, now=now)
     return events
 
 
@@ -224,6 +245,7 @@ def health_check_batch(*, server_ids: list[int]) -> list[IncidentEvent]:
     with ThreadPoolExecutor(max_workers=max(1, min(settings.HEALTH_CHECK_CONCURRENCY, len(targets)))) as pool:
         outcomes = list(pool.map(check_target, targets))
     events = _record(servers, outcomes, timezone.now())
+    notifications_queue(events=events)
     log.info("health_checks_recorded", servers=len(outcomes), incident_events=len(events))
     return events
 

@@ -1,0 +1,34 @@
+"""Notification senders: a signed JSON webhook, Slack incoming webhooks and the Telegram Bot API.
+
+    send_webhook(url=..., payload={"event": "deploy.failed", ...}, secret=...)
+    send_slack(webhook_url=..., text="Deploy failed")
+    send_telegram(bot_token=..., chat_id="-100123", text="Deploy failed")
+
+Each makes one request with a time-out (10 s by default) and never retries; every failure is a
+`NotifyError` whose `retryable` tells the caller's Celery task whether to retry with backoff.
+Receivers check a webhook with `webhook_signature_valid(body, secret, header)`.
+"""
+
+from .errors import NotifyError
+from .senders import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    send_slack,
+    send_telegram,
+    send_webhook,
+    webhook_body,
+    webhook_signature,
+    webhook_signature_valid,
+)
+
+__all__ = [
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "NotifyError",
+    "send_slack",
+    "send_telegram",
+    "send_webhook",
+    "webhook_body",
+    "webhook_signature",
+    "webhook_signature_valid",
+]
