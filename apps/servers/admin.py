@@ -9,6 +9,7 @@ from apps.integrations.ssh import InvalidKeyError, parse_private_key
 from apps.integrations.time4vps import Time4VPSError
 from apps.servers import services
 from apps.servers.models import ProviderAccount, Server, SshKey
+from apps.servers.services.write import PROVIDER_FIELDS
 from apps.servers.validators import provider_base_url_problems
 
 
@@ -92,34 +93,14 @@ class ServerAdmin(admin.ModelAdmin):
     search_fields = ("hostname", "label", "ip", "provider_id")
     list_select_related = ("provider_account",)
     actions = ["sync_now"]
-    readonly_fields = (
-        "provider_account",
-        "provider_id",
-        "hostname",
-        "label",
-        "ip",
-        "additional_ips",
-        "provider_status",
-        "provider_status_text",
-        "os",
-        "cpu_cores",
-        "cpu_mhz",
-        "ram_mb",
-        "disk_mb",
-        "bandwidth_mb",
-        "busy",
-        "active_task",
-        "connection",
-        "lifecycle",
-        "health_status",
-        "last_seen_at",
-        "created_at",
-        "updated_at",
-    )
+    # Sync owns these (PROVIDER_FIELDS); operators change only the access settings and notes.
+    provider_fields = ("provider_account", "provider_id", *PROVIDER_FIELDS)
+    platform_fields = ("lifecycle", "health_status", "last_seen_at", "created_at", "updated_at")
+    readonly_fields = (*provider_fields, "connection", *platform_fields)
     fieldsets = (
-        ("Provider", {"fields": readonly_fields[:16]}),
+        ("Provider", {"fields": provider_fields}),
         ("Access (operator-managed)", {"fields": ("connection", "ssh_host", "ssh_port", "ssh_user", "notes")}),
-        ("Platform", {"fields": ("lifecycle", "health_status", "last_seen_at", "created_at", "updated_at")}),
+        ("Platform", {"fields": platform_fields}),
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
