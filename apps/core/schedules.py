@@ -1,17 +1,19 @@
-"""The platform's periodic tasks, declared once.
+"""The platform's periodic tasks: the spec, the core's own, and where every app declares its own.
 
-`manage.py register_periodic_tasks` writes them to django-celery-beat's tables: it creates what
-is missing and leaves every existing row as it is, so an interval or enabled flag an operator
-changed in the admin survives. Later domains add their entries to PERIODIC_TASKS.
+Each app lists its periodic tasks in `<app>/schedules.py` as PERIODIC_TASKS (core does not know
+the domains' task names). `manage.py register_periodic_tasks` writes them all to
+django-celery-beat's tables: it creates what is missing and leaves every existing row as it is,
+so an interval or enabled flag an operator changed in the admin survives.
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
+
+from django.apps import apps
+from django.utils.module_loading import module_has_submodule
 
 from apps.core import task_names
-from apps.monitoring import task_names as monitoring_task_names
-from apps.projects import task_names as projects_task_names
-from apps.servers import task_names as servers_task_names
 
 
 @dataclass(frozen=True)
@@ -40,46 +42,13 @@ PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
         expires=timedelta(hours=12),
         description="Deletes stored task results older than TASK_RESULT_RETENTION_DAYS.",
     ),
-    PeriodicTaskSpec(
-        name="server_sync",
-        task=servers_task_names.SERVER_SYNC,
-        every=timedelta(minutes=5),
-        expires=timedelta(minutes=4),
-        description="Queues a sync of every enabled provider account: provider -> servers.",
-    ),
-    PeriodicTaskSpec(
-        name="github_sync",
-        task=projects_task_names.GITHUB_SYNC,
-        every=timedelta(minutes=5),
-        expires=timedelta(minutes=4),
-        description="Queues a sync of every enabled GitHub organization: repositories -> projects.",
-    ),
-    PeriodicTaskSpec(
-        name="docs_index",
-        task=projects_task_names.DOCS_INDEX,
-        every=timedelta(minutes=10),
-        expires=timedelta(minutes=8),
-        description="Re-indexes the docs of projects whose default branch moved: summaries and search.",
-    ),
-    PeriodicTaskSpec(
-        name="health_checker",
-        task=monitoring_task_names.HEALTH_CHECKER,
-        every=timedelta(minutes=2),
-        expires=timedelta(seconds=100),
-        description="Checks every server that should be up over SSH: health status and incidents.",
-    ),
-    PeriodicTaskSpec(
-        name="cleanup_health_checks",
-        task=monitoring_task_names.CLEANUP_HEALTH_CHECKS,
-        every=timedelta(days=1),
-        expires=timedelta(hours=12),
-        description="Deletes health check results older than HEALTH_CHECK_RETENTION_DAYS.",
-    ),
-    PeriodicTaskSpec(
-        name="incident_reminders",
-        task=monitoring_task_names.RENOTIFY,
-        every=timedelta(minutes=5),
-        expires=timedelta(minutes=4),
-        description="Notifies again incidents still open and unacknowledged after INCIDENT_RENOTIFY_MINUTES.",
-    ),
 )
+
+
+def declared_periodic_tasks() -> tuple[PeriodicTaskSpec, ...]:
+    """Every installed app's PERIODIC_TASKS (from its schedules module), in INSTALLED_APPS order."""
+    declared: list[PeriodicTaskSpec] = []
+    for config in apps.get_app_configs():
+        if config.module is not None and module_has_submodule(config.module, "schedules"):
+            declared.extend(getattr(import_module(f"{config.name}.schedules"), "PERIODIC_TASKS", ()))
+    return tuple(declared)

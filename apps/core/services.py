@@ -19,7 +19,7 @@ from django_celery_results.models import GroupResult, TaskResult
 
 from apps.core.exceptions import ConfigurationError, NotFoundError
 from apps.core.models import Heartbeat
-from apps.core.schedules import PERIODIC_TASKS, PeriodicTaskSpec
+from apps.core.schedules import PeriodicTaskSpec, declared_periodic_tasks
 
 log = structlog.get_logger(__name__)
 
@@ -50,14 +50,14 @@ def _interval_for(every: timedelta) -> IntervalSchedule:
 
 
 @transaction.atomic
-def periodic_tasks_register(*, specs: tuple[PeriodicTaskSpec, ...] = PERIODIC_TASKS) -> RegistrationResult:
+def periodic_tasks_register(*, specs: tuple[PeriodicTaskSpec, ...] | None = None) -> RegistrationResult:
     """Create the declared periodic tasks that are missing; never touch an existing row.
 
     Operators own interval, enabled flag and the rest once a row exists, so running this on
     every start (as `make run` and the compose entrypoint do) keeps their changes.
     """
     created, unchanged = [], []
-    for spec in specs:
+    for spec in specs if specs is not None else declared_periodic_tasks():
         if PeriodicTask.objects.filter(name=spec.name).exists():
             unchanged.append(spec.name)
             continue

@@ -2,21 +2,21 @@ import pytest
 from django.core.management import call_command
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from apps.core.schedules import PERIODIC_TASKS
+from apps.core.schedules import declared_periodic_tasks
 from apps.core.services import periodic_tasks_register
 
 pytestmark = pytest.mark.django_db
 
 
 def test_every_declared_periodic_task_expires_before_its_next_run():
-    for spec in PERIODIC_TASKS:
+    for spec in declared_periodic_tasks():
         assert spec.expires < spec.every, spec.name
 
 
 def test_registering_creates_each_declared_task_with_its_interval_and_expiry():
     periodic_tasks_register()
 
-    for spec in PERIODIC_TASKS:
+    for spec in declared_periodic_tasks():
         row = PeriodicTask.objects.get(name=spec.name)
         assert row.task == spec.task
         assert row.enabled
@@ -34,7 +34,7 @@ def test_registering_twice_creates_nothing_new(capsys):
 
     assert PeriodicTask.objects.count() == rows_before
     assert IntervalSchedule.objects.count() == schedules_before
-    assert f"0 created, {len(PERIODIC_TASKS)} unchanged" in capsys.readouterr().out
+    assert f"0 created, {len(declared_periodic_tasks())} unchanged" in capsys.readouterr().out
 
 
 def test_registering_again_keeps_an_operators_interval_and_enabled_flag():
@@ -61,3 +61,19 @@ def test_registering_recreates_a_task_an_operator_deleted():
 
     assert result.created == ["heartbeat"]
     assert PeriodicTask.objects.filter(name="heartbeat").exists()
+
+
+def test_every_app_declares_its_periodic_tasks_and_core_collects_them_once_each():
+    names = [spec.name for spec in declared_periodic_tasks()]
+
+    assert len(names) == len(set(names))
+    assert {
+        "heartbeat",
+        "cleanup_task_results",
+        "server_sync",
+        "github_sync",
+        "docs_index",
+        "health_checker",
+        "cleanup_health_checks",
+        "incident_reminders",
+    } == set(names)
