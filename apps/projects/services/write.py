@@ -8,13 +8,13 @@ ones. Keyed by GitHub's numeric id, so a renamed or transferred repository keeps
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 
 from apps.core.batching import batches
+from apps.core.listings import WriteCounts, listing_diff
 from apps.integrations.github import Repository
 from apps.projects.choices import ProjectState, Visibility
 from apps.projects.models import GitHubAccount, Project
@@ -33,14 +33,6 @@ GITHUB_FIELDS = (
     "pushed_at",
     "html_url",
 )
-
-
-@dataclass
-class WriteCounts:
-    created: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
 
 
 def github_values(repository: Repository) -> dict[str, Any]:
@@ -65,33 +57,20 @@ def projects_write(*, account: GitHubAccount, repositories: Sequence[Repository]
     """Make the account's projects match a complete, successful listing (never a partial one:
     the repositories missing from it would be archived)."""
     incoming = {repository.id: github_values(repository) for repository in repositories}
-    counts = WriteCounts()
-    upserts: list[Project] = []
-    returning: list[int] = []
-    vanished: list[int] = []
     with transaction.atomic():
         existing = Project.objects.filter(account=account).values_list("id", "github_id", "state", *GITHUB_FIELDS)
-        seen: set[int] = set()
-        for pk, github_id, state, *current in existing.iterator(chunk_size=BATCH_SIZE):
-            values = incoming.get(github_id)
-            if values is None:
-                if state != ProjectState.ARCHIVED:
-                    vanished.append(pk)
-                continue
-            seen.add(github_id)
-            if state == ProjectState.ARCHIVED:
-                returning.append(pk)
-            if [values[field] for field in GITHUB_FIELDS] != current:
-                upserts.append(Project(account=account, github_id=github_id, **values))
-                counts.updated += 1
-            elif state == ProjectState.ARCHIVED:
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
-        for github_id, values in incoming.items():
-            if github_id not in seen:
-                upserts.append(Project(account=account, github_id=github_id, state=ProjectState.ACTIVE, **values))
-                counts.created += 1
+        diff = listing_diff(
+            rows=(
+                (pk, key, state == ProjectState.ARCHIVED, current)
+                for pk, key, state, *current in existing.iterator(chunk_size=BATCH_SIZE)
+            ),
+            incoming=incoming,
+            fields=GITHUB_FIELDS,
+        )
+        upserts = [Project(account=account, github_id=key, **incoming[key]) for key in diff.changed] + [
+            Project(account=account, github_id=key, state=ProjectState.ACTIVE, **incoming[key]) for key in diff.new
+        ]
+        returning, vanished = diff.returning, diff.vanished
         for batch in batches(upserts, BATCH_SIZE):
             Project.objects.bulk_create(
                 batch,
@@ -103,5 +82,4 @@ def projects_write(*, account: GitHubAccount, repositories: Sequence[Repository]
             Project.objects.filter(pk__in=batch).update(state=ProjectState.ACTIVE, archived_at=None, updated_at=now)
         for batch in batches(vanished, BATCH_SIZE):
             Project.objects.filter(pk__in=batch).update(state=ProjectState.ARCHIVED, archived_at=now, updated_at=now)
-        counts.removed = len(vanished)
-    return counts
+    return diff.counts

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 
 from apps.core.batching import batches
+from apps.core.listings import WriteCounts, listing_diff
 from apps.integrations.time4vps import ServerDetails
 from apps.servers.choices import Connection, Lifecycle, ProviderKind, ProviderStatus
 from apps.servers.models import ProviderAccount, Server
@@ -43,14 +43,6 @@ PROVIDER_FIELDS = (
 
 class InvalidProviderData(ValueError):
     """The listing holds a value the inventory cannot store; the sync must change nothing."""
-
-
-@dataclass
-class WriteCounts:
-    created: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
 
 
 def _ip(value: str | None, *, server_id: int) -> str | None:
@@ -92,45 +84,32 @@ def servers_write(*, account: ProviderAccount, listing: Sequence[ServerDetails],
     # Map first: a value we cannot store fails the sync before anything is written.
     incoming = {str(details.server_id): provider_values(details) for details in listing}
     connection = Connection.LOCAL if account.kind == ProviderKind.SANDBOX else Connection.SSH
-    counts = WriteCounts()
-    upserts: list[Server] = []
-    returning: list[int] = []
     with transaction.atomic():
         existing = Server.objects.filter(provider_account=account).values_list(
             "id", "provider_id", "lifecycle", *PROVIDER_FIELDS
         )
-        seen_ids: set[str] = set()
-        vanished: list[int] = []
-        for row in existing.iterator(chunk_size=BATCH_SIZE):
-            pk, provider_id, lifecycle, *current = row
-            values = incoming.get(provider_id)
-            if values is None:
-                if lifecycle != Lifecycle.REMOVED:
-                    vanished.append(pk)
-                continue
-            seen_ids.add(provider_id)
-            if lifecycle == Lifecycle.REMOVED:
-                returning.append(pk)
-            if [values[field] for field in PROVIDER_FIELDS] != current:
-                upserts.append(Server(provider_account=account, provider_id=provider_id, last_seen_at=now, **values))
-                counts.updated += 1
-            elif lifecycle == Lifecycle.REMOVED:
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
-        for provider_id, values in incoming.items():
-            if provider_id not in seen_ids:
-                upserts.append(
-                    Server(
-                        provider_account=account,
-                        provider_id=provider_id,
-                        connection=connection,
-                        lifecycle=Lifecycle.DISCOVERED,
-                        last_seen_at=now,
-                        **values,
-                    )
-                )
-                counts.created += 1
+        diff = listing_diff(
+            rows=(
+                (pk, key, lifecycle == Lifecycle.REMOVED, current)
+                for pk, key, lifecycle, *current in existing.iterator(chunk_size=BATCH_SIZE)
+            ),
+            incoming=incoming,
+            fields=PROVIDER_FIELDS,
+        )
+        upserts = [
+            Server(provider_account=account, provider_id=key, last_seen_at=now, **incoming[key]) for key in diff.changed
+        ] + [
+            Server(
+                provider_account=account,
+                provider_id=key,
+                connection=connection,
+                lifecycle=Lifecycle.DISCOVERED,
+                last_seen_at=now,
+                **incoming[key],
+            )
+            for key in diff.new
+        ]
+        returning, vanished = diff.returning, diff.vanished
         for batch in batches(upserts, BATCH_SIZE):
             Server.objects.bulk_create(
                 batch,
@@ -156,5 +135,4 @@ def servers_write(*, account: ProviderAccount, listing: Sequence[ServerDetails],
                 last_seen_at=previous_success,
                 updated_at=now,
             )
-        counts.removed = len(vanished)
-    return counts
+    return diff.counts
