@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.servers",
     "apps.projects",
     "apps.monitoring",
+    "apps.provisioning",
     "apps.sandbox",
 ]
 
@@ -204,6 +205,9 @@ SPECTACULAR_SETTINGS = {
         "LifecycleEnum": "apps.servers.choices.Lifecycle",
         "HealthStatusEnum": "apps.servers.choices.HealthStatus",
         "ProviderStatusEnum": "apps.servers.choices.ProviderStatus",
+        "ProvisioningRunStatusEnum": "apps.provisioning.choices.RunStatus",
+        "ProvisioningPhaseStatusEnum": "apps.provisioning.choices.PhaseStatus",
+        "ProvisioningPhaseEnum": "apps.provisioning.choices.Phase",
     },
     # Swagger UI's assets are served by the platform itself: no CDN needed.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -322,6 +326,34 @@ TELEGRAM_API_BASE = env.str("TELEGRAM_API_BASE", default="https://api.telegram.o
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="fleet-platform@localhost")
+
+# --- Provisioning ---------------------------------------------------------------------------
+# Playbooks live here; a run names one by file name. Servers with the `local` connection and
+# servers whose address is this machine may run only the playbooks on the allowlist.
+ANSIBLE_PLAYBOOK_DIR = Path(env.str("ANSIBLE_PLAYBOOK_DIR", default=str(BASE_DIR / "platform" / "ansible")))
+ANSIBLE_CONFIG_FILE = Path(
+    env.str("ANSIBLE_CONFIG_FILE", default=str(BASE_DIR / "platform" / "ansible" / "ansible.cfg"))
+)
+PROVISIONING_DEFAULT_PLAYBOOK = env.str("PROVISIONING_DEFAULT_PLAYBOOK", default="baseline.yml")
+PROVISIONING_LOCAL_PLAYBOOK = env.str("PROVISIONING_LOCAL_PLAYBOOK", default="sandbox.yml")
+PROVISIONING_LOCAL_PLAYBOOK_ALLOWLIST = env.list("PROVISIONING_LOCAL_PLAYBOOK_ALLOWLIST", default=["sandbox.yml"])
+# A phase that fails in a way trying again can fix is retried this many times in all, with
+# exponential backoff from PROVISIONING_RETRY_BACKOFF_SECONDS.
+PROVISIONING_PHASE_MAX_ATTEMPTS = env.int("PROVISIONING_PHASE_MAX_ATTEMPTS", default=3)
+PROVISIONING_RETRY_BACKOFF_SECONDS = env.float("PROVISIONING_RETRY_BACKOFF_SECONDS", default=15.0)
+# Provider tasks and SSH are polled by re-scheduled tasks (from the first to the longest wait),
+# each wait bounded by an overall deadline.
+PROVISIONING_POLL_FIRST_SECONDS = env.float("PROVISIONING_POLL_FIRST_SECONDS", default=5.0)
+PROVISIONING_POLL_MAX_SECONDS = env.float("PROVISIONING_POLL_MAX_SECONDS", default=60.0)
+PROVISIONING_ACCESS_DEADLINE_SECONDS = env.int("PROVISIONING_ACCESS_DEADLINE_SECONDS", default=900)
+PROVISIONING_REINSTALL_DEADLINE_SECONDS = env.int("PROVISIONING_REINSTALL_DEADLINE_SECONDS", default=3600)
+PROVISIONING_SSH_DEADLINE_SECONDS = env.int("PROVISIONING_SSH_DEADLINE_SECONDS", default=900)
+PROVISIONING_SSH_CONNECT_TIMEOUT_SECONDS = env.float("PROVISIONING_SSH_CONNECT_TIMEOUT_SECONDS", default=10.0)
+# The Ansible phase's job time-out; its task's time limits are derived from it.
+PROVISIONING_ANSIBLE_TIMEOUT_SECONDS = env.int("PROVISIONING_ANSIBLE_TIMEOUT_SECONDS", default=1800)
+# A running run whose heartbeat is older than this is resumed by provisioner_trigger.
+PROVISIONING_STALL_SECONDS = env.int("PROVISIONING_STALL_SECONDS", default=300)
+PROVISIONING_RUN_RETENTION_DAYS = env.int("PROVISIONING_RUN_RETENTION_DAYS", default=90)
 
 # --- GitHub --------------------------------------------------------------------------------
 GITHUB_TIMEOUT_SECONDS = env.float("GITHUB_TIMEOUT_SECONDS", default=15.0)

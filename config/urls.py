@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/", include("apps.servers.api.urls")),
     path("api/", include("apps.projects.api.urls")),
     path("api/", include("apps.monitoring.api.urls")),
+    path("api/", include("apps.provisioning.api.urls")),
 ]
 
 # The sandbox provider (a Time4VPS stand-in): development and test only, never production.

@@ -3,6 +3,7 @@
 - Celery leaves logging alone: Django's LOGGING (structlog) is the one configuration.
 - Each task logs bound to its name, id and the ids of the objects it works on.
 - Beat records when it sent the heartbeat; the heartbeat task itself records when it ran.
+- A worker that starts queues provisioner_trigger, which resumes runs a dead worker left.
 """
 
 from typing import Any
@@ -46,3 +47,14 @@ def _watch_beat_publishing(**_: Any) -> None:
     # Only the beat process records "sent": a manual "run now" from the admin or API is not
     # evidence that the scheduler is alive.
     signals.after_task_publish.connect(_record_heartbeat_sent, weak=False)
+
+
+@signals.worker_ready.connect
+def _trigger_provisioning(sender: Any = None, **_: Any) -> None:
+    """A worker that starts resumes what a dead one left: runs pending or stalled (idempotent)."""
+    from apps.provisioning import task_names as provisioning_tasks
+
+    try:
+        sender.app.send_task(provisioning_tasks.TRIGGER)
+    except Exception:  # the broker is down: the periodic trigger will do it
+        structlog.get_logger(__name__).warning("provisioner_trigger_not_queued", exc_info=True)

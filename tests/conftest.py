@@ -106,21 +106,27 @@ def start_celery(django_db_blocker, tmp_path) -> Iterator[Callable[..., CeleryPr
         process.stop()
 
 
-@pytest.fixture
-def celery_worker_process(start_celery) -> CeleryProcess:
-    """A real worker consuming every platform queue, with a clean broker."""
+def start_worker(start_celery, *, queues: str, concurrency: int = 1, **env: str) -> CeleryProcess:
+    """Start a real worker on a clean broker and wait until it is ready."""
     purge_queues()
     worker = start_celery(
         "worker",
         "--queues",
-        ",".join(settings.CELERY_TASK_QUEUE_NAMES),
+        queues,
         "--concurrency",
-        "1",
+        str(concurrency),
         "--loglevel",
         "INFO",
         "--without-mingle",
         "--without-gossip",
+        **env,
     )
     wait_for(lambda: "ready." in worker.output() or worker.process.poll() is not None, timeout=60, what="worker")
     assert worker.process.poll() is None, worker.output()
     return worker
+
+
+@pytest.fixture
+def celery_worker_process(start_celery) -> CeleryProcess:
+    """A real worker consuming every platform queue, with a clean broker."""
+    return start_worker(start_celery, queues=",".join(settings.CELERY_TASK_QUEUE_NAMES))

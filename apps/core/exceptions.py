@@ -24,7 +24,14 @@ class NotFoundError(PlatformError):
 
 
 class ConflictError(PlatformError):
+    """The request clashes with the current state. `extra` adds fields to the 409 body
+    (e.g. the id of the run that is already active)."""
+
     status_code = 409
+
+    def __init__(self, message: str, *, extra: dict | None = None) -> None:
+        super().__init__(message)
+        self.extra = extra or {}
 
 
 class ConfigurationError(PlatformError):

@@ -56,3 +56,4 @@ class IncidentEventKind(models.TextChoices):
     ESCALATED = "escalated", "Escalated"
     RESOLVED = "resolved", "Resolved"
     REMINDER = "reminder", "Still open"
+    ANNOUNCEMENT = "announcement", "Announcement"

@@ -103,10 +103,16 @@ class NotificationChannel(models.Model):
 
 
 class Notification(models.Model):
-    """One message about one incident event to one channel; its key makes queuing idempotent."""
+    """One message to one channel about an incident event, or an announcement (no incident: a
+    server provisioned, say) whose text is stored with it; its key makes queuing idempotent."""
 
     channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="notifications")
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    subject = models.CharField(max_length=200, blank=True, help_text="Announcements only.")
+    text = models.TextField(blank=True, help_text="Announcements only.")
+    payload = models.JSONField(null=True, blank=True, help_text="Announcements only.")
     event = models.CharField(max_length=16, choices=IncidentEventKind.choices)
     key = models.CharField(max_length=100, help_text="e.g. opened, escalated:critical, reminder:<time>")
     status = models.CharField(max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
@@ -118,7 +124,10 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "incident", "key"], name="monitoring_notification_once")
+            models.UniqueConstraint(fields=["channel", "incident", "key"], name="monitoring_notification_once"),
+            models.UniqueConstraint(
+                fields=["channel", "key"], condition=Q(incident__isnull=True), name="monitoring_announcement_once"
+            ),
         ]
 
     def __str__(self) -> str:

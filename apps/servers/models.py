@@ -100,6 +100,10 @@ class Server(models.Model):
     lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices, default=Lifecycle.DISCOVERED)
     # What lifecycle a removed server had, so it gets it back when the provider lists it again.
     lifecycle_before_removal = models.CharField(max_length=16, choices=Lifecycle.choices, blank=True)
+    # Why the server is failed (or what provisioning last reported); blank when all is well.
+    lifecycle_reason = models.TextField(blank=True)
+    # The root password the provider last handed out (password reset or reinstall), kept for break-glass use.
+    root_password = EncryptedTextField(blank=True)
     health_status = models.CharField(max_length=16, choices=HealthStatus.choices, default=HealthStatus.UNKNOWN)
     # When a sync last wrote this row; see Server.seen_at for "last seen".
     last_seen_at = models.DateTimeField(null=True, blank=True)

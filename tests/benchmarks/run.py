@@ -7,10 +7,13 @@ is touched.
 
     python -m tests.benchmarks.run            # SQLite (development default)
     DATABASE_URL=postgres://... python -m tests.benchmarks.run
+    python -m tests.benchmarks.run --only ansible_phase   # some benchmarks; their figures replace
+                                                          # theirs in var/bench.json, the rest are kept
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import socket
@@ -282,18 +285,33 @@ def bench_search(chunks: int = 50_000, queries: int = 200) -> None:
     )
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     from tests.benchmarks.health import bench_health_checks
+    from tests.benchmarks.provisioning import bench_ansible_phase
 
+    benchmarks = {
+        "write_phase": bench_write_phase,
+        "sandbox_sync": bench_sandbox_sync,
+        "github_sync": bench_github_sync,
+        "search": bench_search,
+        "health_checks": bench_health_checks,
+        "ansible_phase": bench_ansible_phase,
+    }
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.run")
+    parser.add_argument("--only", action="append", choices=list(benchmarks), help="run only this one (repeatable)")
+    only = parser.parse_args(argv).only
     with own_database():
-        bench_write_phase()
-        bench_sandbox_sync()
-        bench_github_sync()
-        bench_search()
-        bench_health_checks()
+        for name, benchmark in benchmarks.items():
+            if not only or name in only:
+                benchmark()
     out = Path(REPO_ROOT / "var" / "bench.json")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"database": connection.vendor, "figures": RESULTS}, indent=2) + "\n")
+    figures = RESULTS
+    if only and out.exists():
+        measured = {entry["name"] for entry in RESULTS}
+        earlier = json.loads(out.read_text()).get("figures", [])
+        figures = [entry for entry in earlier if entry["name"] not in measured] + RESULTS
+    out.write_text(json.dumps({"database": connection.vendor, "figures": figures}, indent=2) + "\n")
     return 0
 
 

@@ -76,4 +76,6 @@ def test_every_app_declares_its_periodic_tasks_and_core_collects_them_once_each(
         "health_checker",
         "cleanup_health_checks",
         "incident_reminders",
+        "provisioner_trigger",
+        "cleanup_provisioning_runs",
     } == set(names)

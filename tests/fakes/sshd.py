@@ -43,6 +43,8 @@ AllowAgentForwarding no
 X11Forwarding no
 PermitTunnel no
 LogLevel VERBOSE
+# Ansible copies modules over SFTP (it falls back to slower piping without it).
+Subsystem sftp internal-sftp
 """
 
 

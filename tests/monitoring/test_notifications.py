@@ -177,3 +177,33 @@ def test_telegram_and_slack_channels_and_the_send_test_action(webhook_receiver, 
     assert paths == ["/bot123:bot-token/sendMessage", "/slack/T0/B0"]
     assert webhook_receiver.requests[0].json()["chat_id"] == "4242"
     assert "Test message" in webhook_receiver.requests[1].json()["text"]
+
+
+def test_an_announcement_reaches_channels_that_take_its_severity_once(server, webhook, webhook_receiver):
+    """Messages not about an incident (a server provisioned): stored text, once per key."""
+    from apps.monitoring.services import notifications_announce
+
+    info_channel = NotificationChannel.objects.create(
+        name="all news",
+        kind="webhook",
+        target=f"{webhook_receiver.url}/hooks/all",
+        secret=SECRET,
+        min_severity=Severity.INFO,
+    )
+    announce = {
+        "server": server,
+        "key": "provisioning-run:7:succeeded",
+        "subject": "[fleet] ready",
+        "text": f"{server} is provisioned and ready",
+        "payload": {"event": "provisioning_succeeded", "run": {"id": 7}},
+        "severity": Severity.INFO,
+    }
+
+    assert notifications_announce(**announce) == 1  # the warning-level webhook does not take info
+    assert notifications_announce(**announce) == 0  # once per key
+    deliver_all()
+
+    (request,) = webhook_receiver.requests
+    assert request.path == "/hooks/all"
+    assert request.json() == {"event": "provisioning_succeeded", "run": {"id": 7}}
+    assert Notification.objects.get(channel=info_channel).status == NotificationStatus.SENT

@@ -18,5 +18,5 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(exc.field_errors, status=exc.status_code)
     if isinstance(exc, PlatformError):
         code = type(exc).__name__.removesuffix("Error").lower() or "error"
-        return Response({"detail": str(exc), "code": code}, status=exc.status_code)
+        return Response({"detail": str(exc), "code": code, **getattr(exc, "extra", {})}, status=exc.status_code)
     return drf_exception_handler(exc, context)

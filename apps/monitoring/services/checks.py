@@ -235,11 +235,10 @@ def _record(servers: dict[int, Server], outcomes: list[Outcome], now: datetime) 
     return events
 
 
-def health_check_batch(*, server_ids: list[int]) -> list[IncidentEvent]:
-    """Check these servers in parallel (bounded), then record the results."""
+def _check_and_record(server_ids: list[int]) -> tuple[list[Outcome], list[IncidentEvent]]:
     servers = {s.pk: s for s in Server.objects.filter(pk__in=server_ids).select_related("ssh_key")}
     if not servers:
-        return []
+        return [], []
     default_key = SshKey.objects.filter(is_default=True).first()
     targets = [_target(server, default_key) for server in servers.values()]
     with ThreadPoolExecutor(max_workers=max(1, min(settings.HEALTH_CHECK_CONCURRENCY, len(targets)))) as pool:
@@ -247,7 +246,18 @@ def health_check_batch(*, server_ids: list[int]) -> list[IncidentEvent]:
     events = _record(servers, outcomes, timezone.now())
     notifications_queue(events=events)
     log.info("health_checks_recorded", servers=len(outcomes), incident_events=len(events))
-    return events
+    return outcomes, events
+
+
+def health_check_batch(*, server_ids: list[int]) -> list[IncidentEvent]:
+    """Check these servers in parallel (bounded), then record the results."""
+    return _check_and_record(server_ids)[1]
+
+
+def health_check_now(*, server_id: int) -> Outcome | None:
+    """Check one server now, recorded like a scheduled check; its outcome (None: no such server)."""
+    outcomes, _ = _check_and_record([server_id])
+    return outcomes[0] if outcomes else None
 
 
 def health_check_queue(*, server_ids: list[int]) -> int:

@@ -113,6 +113,22 @@ def incidents_apply(
     return events
 
 
+def incidents_close(*, server: Server, kind: IncidentKind, now: datetime | None = None) -> list[IncidentEvent]:
+    """Resolve the server's active incidents of `kind` because the platform fixed their cause
+    (provisioning succeeded, a reinstall replaced the host key); returns the events to notify."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Incident.objects.select_for_update()
+            .filter(server=server, kind=kind, status__in=ACTIVE_INCIDENT_STATUSES)
+            .values_list("pk", flat=True)
+        )
+        Incident.objects.filter(pk__in=ids).update(status=IncidentStatus.RESOLVED, resolved_at=now)
+    for pk in ids:
+        log.info("incident_resolved", incident_id=pk, server_id=server.pk, automatic=True, kind=kind)
+    return [IncidentEvent(pk, "resolved") for pk in ids]
+
+
 def incident_acknowledge(*, incident: Incident, user) -> Incident:
     if incident.status != IncidentStatus.OPEN:
         raise ConflictError(f"incident {incident.pk} is {incident.status}: only an open incident can be acknowledged")

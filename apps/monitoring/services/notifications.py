@@ -85,6 +85,38 @@ def notifications_queue(*, events: Iterable[IncidentEvent]) -> int:
     return queued
 
 
+def notifications_announce(*, server, key: str, subject: str, text: str, payload: dict, severity: str) -> int:
+    """Queue a message that is not about an incident (a server provisioned...) to every enabled
+    channel that takes `severity`; `key` makes it once per channel. Returns how many were queued."""
+    now = timezone.now()
+    if server.maintenance_until is not None and server.maintenance_until > now:
+        log.info("notification_silenced", server_id=server.pk, key=key)
+        return 0
+    queued = 0
+    for channel in NotificationChannel.objects.filter(enabled=True):
+        if SEVERITY_RANK[severity] < SEVERITY_RANK[channel.min_severity]:
+            continue
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    channel=channel,
+                    event=IncidentEventKind.ANNOUNCEMENT,
+                    key=key[:100],
+                    subject=subject[:200],
+                    text=text,
+                    payload=payload,
+                )
+        except IntegrityError:
+            continue  # queued already
+        transaction.on_commit(
+            lambda pk=notification.pk: current_app.send_task(
+                task_names.DELIVER_NOTIFICATION, kwargs={"notification_id": pk}
+            )
+        )
+        queued += 1
+    return queued
+
+
 def notifications_remind() -> int:
     """Notify again incidents still open and unacknowledged after INCIDENT_RENOTIFY_MINUTES."""
     cutoff = timezone.now() - timedelta(minutes=settings.INCIDENT_RENOTIFY_MINUTES)
@@ -162,13 +194,16 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         return notification  # delivered or given up already: a redelivered task does nothing
     incident, channel = notification.incident, notification.channel
     notification.attempts += 1
+    if incident is None:
+        message = {"text": notification.text, "payload": notification.payload or {}, "subject": notification.subject}
+    else:
+        message = {
+            "text": _text(incident, notification.event),
+            "payload": _payload(incident, notification.event),
+            "subject": f"[fleet] {incident.get_kind_display()} on {incident.server} ({notification.event})",
+        }
     try:
-        channel_send(
-            channel=channel,
-            text=_text(incident, notification.event),
-            payload=_payload(incident, notification.event),
-            subject=f"[fleet] {incident.get_kind_display()} on {incident.server} ({notification.event})",
-        )
+        channel_send(channel=channel, **message)
     except NotifyError as error:
         message = str(error)
         _channel_failed(channel, message)

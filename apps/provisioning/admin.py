@@ -1,0 +1,266 @@
+"""Provisioning in the admin: runs (phases, Ansible stats, live output; retry and cancel), and the
+server admin's provision and run-a-playbook pages.
+
+Run rows are written by the services only: the run admin is read-only, and its buttons and
+actions call run_retry / run_cancel. Ansible's output is shown through the template's escaping.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+
+from apps.core.exceptions import PlatformError
+from apps.provisioning.admin_views import RUN_CHANGE_URL, ServerProvisioningViews
+from apps.provisioning.choices import ACTIVE_RUN_STATUSES, RunStatus
+from apps.provisioning.models import ProvisioningRun
+from apps.provisioning.services import run_cancel, run_retry
+from apps.servers.models import Server
+
+OUTPUT_EVENTS_SHOWN = 2000
+RECENT_RUNS_SHOWN = 5
+STAT_COLUMNS = ("ok", "changed", "failed", "unreachable", "skipped", "rescued", "ignored")
+RETRYABLE = (RunStatus.FAILED, RunStatus.CANCELED)
+# Colour codes Ansible may write when it thinks it talks to a terminal: noise in a <pre>.
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+def run_output(run: ProvisioningRun) -> tuple[str, int]:
+    """The run's last OUTPUT_EVENTS_SHOWN events' stdout in order (a marker where an attempt
+    starts again), and how many events the run has in all."""
+    total = run.events.count()
+    latest = run.events.order_by("-seq").values_list("attempt", "stdout")[:OUTPUT_EVENTS_SHOWN]
+    lines, attempt = [], None
+    for event_attempt, stdout in reversed(latest):
+        if attempt is not None and event_attempt != attempt:
+            lines.append(f"--- attempt {event_attempt} ---")
+        attempt = event_attempt
+        if stdout:
+            lines.append(ANSI_ESCAPE.sub("", stdout).strip("\r\n"))
+    return "\n".join(lines), total
+
+
+def stats_rows(run: ProvisioningRun) -> list[tuple[str, list[int]]]:
+    stats = run.stats if isinstance(run.stats, dict) else {}
+    return [
+        (host, [(counts or {}).get(column, 0) for column in STAT_COLUMNS]) for host, counts in sorted(stats.items())
+    ]
+
+
+@admin.register(ProvisioningRun)
+class ProvisioningRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "server",
+        "kind",
+        "status",
+        "phase",
+        "playbook",
+        "requested_by",
+        "created_at",
+        "finished_at",
+    )
+    list_display_links = ("id", "server")
+    list_filter = ("status", "kind", "phase")
+    search_fields = ("server__hostname", "server__ip")
+    list_select_related = ("server", "requested_by")
+    actions = ["retry_selected", "cancel_selected"]
+    change_form_template = "admin/provisioning/provisioningrun/change_form.html"
+    fieldsets = (
+        ("Run", {"fields": ("server", "kind", "status", "phase", "os_template", "playbook", "error")}),
+        (
+            "Who and when",
+            {
+                "fields": (
+                    "requested_by",
+                    "created_at",
+                    "started_at",
+                    "heartbeat_at",
+                    "finished_at",
+                    "canceled_by",
+                    "cancel_requested_at",
+                    "lifecycle_before",
+                )
+            },
+        ),
+    )
+    readonly_fields = tuple(name for _, options in fieldsets for name in options["fields"])
+
+    # Read-only for everyone: the services write runs. Retrying and canceling ("operate") take
+    # the model's change permission.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_operate_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A worker may be acting on an active run: cancel it first.
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_active)
+
+    def get_urls(self):
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}"
+        urls = [
+            path("<path:object_id>/retry/", self._post_view(self.retry_view), name=f"{name}_retry"),
+            path("<path:object_id>/cancel/", self._post_view(self.cancel_view), name=f"{name}_cancel"),
+        ]
+        return [*urls, *super().get_urls()]
+
+    def _post_view(self, view):
+        return self.admin_site.admin_view(require_POST(view))
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        run = self.get_object(request, unquote(object_id))
+        if run is not None:
+            output, total = run_output(run)
+            operate = self.has_operate_permission(request, run)
+            extra_context = {
+                **(extra_context or {}),
+                "run": run,
+                "phases": run.phases.order_by("position"),
+                "stat_columns": STAT_COLUMNS,
+                "stats_rows": stats_rows(run),
+                "output": output,
+                "events_total": total,
+                "events_shown": min(total, OUTPUT_EVENTS_SHOWN),
+                "output_truncated": total > OUTPUT_EVENTS_SHOWN,
+                "refresh_seconds": 3 if run.is_active else None,
+                "can_retry": operate and run.status in RETRYABLE,
+                "can_cancel": operate and run.status in ACTIVE_RUN_STATUSES,
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _operate(self, request: HttpRequest, object_id: str, service, done: str) -> HttpResponse:
+        run = self.get_object(request, unquote(object_id))
+        if run is None:
+            raise Http404(f"No provisioning run with id {object_id!r}.")
+        if not self.has_operate_permission(request, run):
+            raise PermissionDenied
+        try:
+            service(run=run, user=request.user)
+        except PlatformError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Run #{run.pk} {done}.")
+        return HttpResponseRedirect(reverse(RUN_CHANGE_URL, args=[run.pk]))
+
+    def retry_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._operate(request, object_id, run_retry, "queued again")
+
+    def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._operate(request, object_id, run_cancel, "canceled")
+
+    def _operate_selected(self, request: HttpRequest, queryset: QuerySet, service, done: str) -> None:
+        succeeded = []
+        for run in queryset.order_by("created_at", "id"):
+            try:
+                service(run=run, user=request.user)
+            except PlatformError as error:
+                self.message_user(request, f"Run #{run.pk}: {error}", messages.ERROR)
+            else:
+                succeeded.append(f"#{run.pk}")
+        if succeeded:
+            self.message_user(request, f"{done} {len(succeeded)} run(s): {', '.join(succeeded)}.", messages.SUCCESS)
+
+    @admin.action(description="Retry selected", permissions=["operate"])
+    def retry_selected(self, request: HttpRequest, queryset: QuerySet[ProvisioningRun]) -> None:
+        self._operate_selected(request, queryset, run_retry, "Queued again")
+
+    @admin.action(description="Cancel selected", permissions=["operate"])
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[ProvisioningRun]) -> None:
+        self._operate_selected(request, queryset, run_cancel, "Canceled")
+
+
+# The monitoring app replaced the servers app's ServerAdmin already: extend whatever is registered.
+RegisteredServerAdmin = admin.site._registry[Server].__class__
+
+
+class ProvisioningServerAdmin(ServerProvisioningViews, RegisteredServerAdmin):
+    """The servers admin with provisioning: provision, run a playbook, the latest runs."""
+
+    change_form_template = "admin/provisioning/server_change_form.html"
+    readonly_fields = (*RegisteredServerAdmin.readonly_fields, "lifecycle_reason", "provisioning_runs")
+    fieldsets = (
+        *RegisteredServerAdmin.fieldsets,
+        ("Provisioning", {"fields": ("lifecycle_reason", "provisioning_runs")}),
+    )
+    actions = [*RegisteredServerAdmin.actions, "provision", "run_playbook"]
+
+    def get_urls(self):
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}"
+        urls = [
+            path(
+                "<path:object_id>/provision/",
+                self.admin_site.admin_view(self.provision_view),
+                name=f"{name}_provision",
+            ),
+            path(
+                "<path:object_id>/run-playbook/",
+                self.admin_site.admin_view(self.run_playbook_view),
+                name=f"{name}_run_playbook",
+            ),
+        ]
+        return [*urls, *super().get_urls()]
+
+    def _page_url(self, server: Server, page: str) -> str:
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{page}", args=[server.pk])
+
+    def _one_server(self, request: HttpRequest, queryset: QuerySet[Server], page: str):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one server for this action.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(self._page_url(queryset.get(), page))
+
+    @admin.action(description="Provision (reinstall and configure)…", permissions=["change"])
+    def provision(self, request: HttpRequest, queryset: QuerySet[Server]):
+        return self._one_server(request, queryset, "provision")
+
+    @admin.action(description="Run a playbook…", permissions=["change"])
+    def run_playbook(self, request: HttpRequest, queryset: QuerySet[Server]):
+        return self._one_server(request, queryset, "run_playbook")
+
+    @admin.display(description="Latest runs")
+    def provisioning_runs(self, server: Server) -> str:
+        if server.pk is None:
+            return "-"
+        runs = server.provisioning_runs.order_by("-created_at", "-id")[:RECENT_RUNS_SHOWN]
+        items = format_html_join(
+            "",
+            '<li><a href="{}">#{}</a> {}, {}, {} ({})</li>',
+            (
+                (
+                    reverse(RUN_CHANGE_URL, args=[run.pk]),
+                    run.pk,
+                    run.get_kind_display(),
+                    run.get_status_display().lower(),
+                    run.playbook,
+                    date_format(run.created_at, "DATETIME_FORMAT"),
+                )
+                for run in runs
+            ),
+        )
+        if not items:
+            return "No provisioning runs yet."
+        every_run = reverse("admin:provisioning_provisioningrun_changelist") + f"?server__id__exact={server.pk}"
+        return format_html(
+            '<ul style="margin-left: 0">{}</ul><a href="{}">Every run of this server</a>', items, every_run
+        )
+
+
+admin.site.unregister(Server)
+admin.site.register(Server, ProvisioningServerAdmin)

@@ -1,0 +1,91 @@
+import django_filters
+from rest_framework import serializers
+
+from apps.provisioning.choices import Phase, RunKind, RunStatus
+from apps.provisioning.models import ProvisioningEvent, ProvisioningPhase, ProvisioningRun
+
+
+class ProvisionInputSerializer(serializers.Serializer):
+    os = serializers.CharField(max_length=128, help_text="An OS template the server offers (GET its oses).")
+    playbook = serializers.CharField(
+        max_length=200, required=False, help_text="Default: the platform's playbook for the server's connection."
+    )
+    confirm = serializers.BooleanField(
+        default=False, help_text="Must be true: the reinstall wipes the server, its data and its backups."
+    )
+
+
+class RunPlaybookInputSerializer(serializers.Serializer):
+    playbook = serializers.CharField(max_length=200)
+
+
+class ProvisioningRunQueuedOutputSerializer(serializers.Serializer):
+    run_id = serializers.IntegerField()
+
+
+class RunFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=RunStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=RunKind.choices)
+    phase = django_filters.ChoiceFilter(choices=Phase.choices)
+    server = django_filters.NumberFilter(field_name="server_id")
+
+    class Meta:
+        model = ProvisioningRun
+        fields = ["status", "kind", "phase", "server"]
+
+
+class ProvisioningPhaseOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProvisioningPhase
+        fields = ["phase", "status", "attempts", "started_at", "finished_at", "error", "provider_task_id"]
+
+
+class ProvisioningRunOutputSerializer(serializers.ModelSerializer):
+    server_name = serializers.CharField(source="server.__str__", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    canceled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    phases = ProvisioningPhaseOutputSerializer(many=True, read_only=True)
+    stats = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        read_only=True,
+        help_text="Per host: ok, changed, failed, unreachable, skipped, rescued, ignored.",
+    )
+
+    class Meta:
+        model = ProvisioningRun
+        fields = [
+            "id",
+            "server",
+            "server_name",
+            "kind",
+            "os_template",
+            "playbook",
+            "status",
+            "phase",
+            "error",
+            "requested_by",
+            "canceled_by",
+            "stats",
+            "phases",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+        ]
+
+
+class ProvisioningEventOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProvisioningEvent
+        fields = ["seq", "attempt", "event", "host", "task", "stdout", "failed", "changed", "created_at"]
+
+
+class ProvisioningEventPageOutputSerializer(serializers.Serializer):
+    events = ProvisioningEventOutputSerializer(many=True)
+    next_after = serializers.IntegerField(help_text="Pass as ?after= to get the events that follow.")
+    finished = serializers.BooleanField(help_text="The run has ended: no more events will come.")
+
+
+class EventQuerySerializer(serializers.Serializer):
+    after = serializers.IntegerField(min_value=0, default=0, help_text="Return events with seq above this.")
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=500)

@@ -1,0 +1,144 @@
+"""Phase 4, Ansible: run the run's playbook against this one host through ansible-runner.
+
+The inventory is built here (one host); SSH servers are reached with the platform's key (handed to
+ssh-agent, never written to a file) and their pinned host key (strict checking); `local` servers
+run with Ansible's local connection, restricted to the allowlisted playbooks. Events are stored as
+they arrive; the cancel callback beats the run's heartbeat and stops the playbook within seconds
+of a cancel or of another attempt taking the run over.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+from apps.core.exceptions import ValidationError
+from apps.integrations.ansible import run_playbook
+from apps.provisioning.models import ProvisioningRun
+from apps.provisioning.services.ansible_processes import ansible_process_record, ansible_process_stop
+from apps.provisioning.services.engine import Done, PhaseContext, PhaseError, Superseded, Wait
+from apps.provisioning.services.events import EventRecorder
+from apps.provisioning.services.playbooks import playbook_check, playbook_dir
+from apps.provisioning.services.targets import platform_key_for
+from apps.servers.choices import Connection
+from apps.servers.models import Server
+
+HEARTBEAT_SECONDS = 2.0
+
+
+class CancelWatch:
+    """ansible-runner's cancel callback: every few seconds, beat the heartbeat; True once the run
+    is no longer this attempt's (canceled by an operator, or taken over after a stall)."""
+
+    def __init__(self, ctx: PhaseContext) -> None:
+        self.ctx, self.last, self.lost = ctx, time.monotonic(), False
+
+    def __call__(self) -> bool:
+        if not self.lost and time.monotonic() - self.last >= HEARTBEAT_SECONDS:
+            self.last = time.monotonic()
+            self.lost = not self.ctx.beat()
+        return self.lost
+
+
+def host_alias(server: Server) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", server.hostname or "") or f"server-{server.pk}"
+
+
+def _target(server: Server, work_dir: str) -> dict:
+    """inventory, ssh_key and known_hosts of the run."""
+    alias = host_alias(server)
+    if server.connection == Connection.LOCAL:
+        host_vars = {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": sys.executable,
+            # Not ~/.ansible/tmp: on the platform's own machine a run writes only under var/.
+            "ansible_remote_tmp": f"{work_dir}/remote-tmp",
+        }
+        return {"inventory": {"all": {"hosts": {alias: host_vars}}}, "ssh_key": None, "known_hosts": None}
+    if not server.host_key:
+        raise PhaseError(
+            "no pinned host key: the platform will not run Ansible against an unverified host", retryable=False
+        )
+    try:
+        key = platform_key_for(server)
+    except ValidationError as error:
+        raise PhaseError(str(error), retryable=False) from None
+    host = server.effective_ssh_host
+    pattern = host if server.ssh_port == 22 else f"[{host}]:{server.ssh_port}"
+    host_vars = {"ansible_host": host, "ansible_port": server.ssh_port, "ansible_user": server.ssh_user}
+    return {
+        "inventory": {"all": {"hosts": {alias: host_vars}}},
+        "ssh_key": key.private_key,
+        "known_hosts": f"{pattern} {server.host_key}\n",
+    }
+
+
+def _extravars(ctx: PhaseContext, server: Server, work_dir: str) -> dict:
+    try:
+        public_key = platform_key_for(server).public_key
+    except ValidationError:
+        public_key = ""
+    return {
+        "platform_ssh_public_key": public_key,
+        "platform_var_dir": str(Path(settings.VAR_DIR).resolve()),
+        "platform_server_name": str(server),
+        "platform_run_id": ctx.run.pk,
+        "platform_work_dir": work_dir,
+    }
+
+
+def step(ctx: PhaseContext) -> Done | Wait:
+    server = Server.objects.select_related("ssh_key").get(pk=ctx.server.pk)  # with the host key just pinned
+    try:
+        playbook = playbook_check(server=server, playbook=ctx.run.playbook)
+    except ValidationError as error:
+        raise PhaseError(str(error), retryable=False) from None
+    ansible_process_stop(run_id=ctx.run.pk)  # an earlier attempt's, if it still runs here
+    recorder = EventRecorder(run_id=ctx.run.pk, attempt=ctx.record.attempts)
+    watch = CancelWatch(ctx)
+    work_root = Path(settings.VAR_DIR) / "provisioning"
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"run-{ctx.run.pk}-", dir=_ensure(work_root)) as work_dir:
+            target = _target(server, work_dir)
+            result = run_playbook(
+                playbook_dir=playbook_dir(),
+                playbook=playbook,
+                inventory=target["inventory"],
+                extravars=_extravars(ctx, server, work_dir),
+                config_file=Path(settings.ANSIBLE_CONFIG_FILE),
+                work_root=work_root,
+                timeout=settings.PROVISIONING_ANSIBLE_TIMEOUT_SECONDS,
+                cancel_callback=watch,
+                event_handler=recorder.add,
+                on_process=lambda pgid: ansible_process_record(run_id=ctx.run.pk, pgid=pgid),
+                ssh_key=target["ssh_key"],
+                known_hosts=target["known_hosts"],
+            )
+    except OSError as error:
+        raise PhaseError(f"cannot prepare the Ansible run: {error.strerror or error}", retryable=False) from None
+    finally:
+        recorder.flush()
+    ProvisioningRun.objects.filter(pk=ctx.run.pk).update(stats=result.stats)
+    ctx.record_fact(detail={**ctx.record.detail, "status": result.status, "rc": result.rc, "events": recorder.count})
+    if watch.lost or result.status == "canceled":
+        raise Superseded
+    if result.status == "successful":
+        return Done()
+    if result.status == "timeout":
+        raise PhaseError(
+            f"the playbook ran past its time-out of {settings.PROVISIONING_ANSIBLE_TIMEOUT_SECONDS}s", retryable=False
+        )
+    if result.unreachable:
+        raise PhaseError(f"the host became unreachable during the playbook ({recorder.last_failure})", retryable=True)
+    detail = recorder.last_failure or f"ansible-playbook exited with status {result.rc}"
+    raise PhaseError(f"the playbook failed: {detail}", retryable=False)
+
+
+def _ensure(directory: Path) -> str:
+    directory.mkdir(parents=True, exist_ok=True)
+    return str(directory)

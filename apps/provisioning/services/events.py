@@ -1,0 +1,73 @@
+"""Ansible's events of a run, stored in batches as they arrive (the API streams them by `seq`)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Max
+from django.utils import timezone
+
+from apps.provisioning.models import ProvisioningEvent
+
+MAX_STDOUT_CHARS = 64_000
+FAILED_EVENTS = ("runner_on_failed", "runner_item_on_failed", "runner_on_unreachable")
+
+
+def _created(value: Any) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return timezone.now()
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class EventRecorder:
+    """Collects a run's events and writes them `batch_size` at a time, or every `interval` seconds.
+
+    `seq` continues after the events of earlier attempts, so the output of a run reads in order.
+    """
+
+    def __init__(self, *, run_id: int, attempt: int, batch_size: int = 50, interval: float = 1.0) -> None:
+        self.run_id, self.attempt = run_id, attempt
+        self.batch_size, self.interval = batch_size, interval
+        self.base = ProvisioningEvent.objects.filter(run_id=run_id).aggregate(last=Max("seq"))["last"] or 0
+        self.pending: list[ProvisioningEvent] = []
+        self.last_flush = time.monotonic()
+        self.count = 0
+        self.last_failure = ""
+
+    def add(self, event_data: dict[str, Any]) -> None:
+        data = event_data.get("event_data") or {}
+        name = str(event_data.get("event") or "")
+        result = data.get("res") if isinstance(data.get("res"), dict) else {}
+        failed = name in FAILED_EVENTS and not data.get("ignore_errors")
+        host, task = str(data.get("host") or ""), str(data.get("task") or "")
+        if failed:
+            message = str(result.get("msg") or result.get("stderr") or "").strip().splitlines()
+            self.last_failure = f"task {task!r} failed on {host}" + (f": {message[0][:300]}" if message else "")
+        self.count += 1
+        self.pending.append(
+            ProvisioningEvent(
+                run_id=self.run_id,
+                seq=self.base + int(event_data.get("counter") or self.count),
+                attempt=self.attempt,
+                event=name[:64],
+                host=host[:255],
+                task=task[:500],
+                stdout=str(event_data.get("stdout") or "")[:MAX_STDOUT_CHARS],
+                failed=failed,
+                changed=bool(result.get("changed")),
+                created_at=_created(event_data.get("created")),
+            )
+        )
+        if len(self.pending) >= self.batch_size or time.monotonic() - self.last_flush >= self.interval:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            # ignore_conflicts: a redelivered attempt may write a seq an earlier one wrote.
+            ProvisioningEvent.objects.bulk_create(self.pending, ignore_conflicts=True)
+            self.pending = []
+        self.last_flush = time.monotonic()

@@ -1,0 +1,109 @@
+"""How a run ends: the run's record, the server's lifecycle, incidents and notifications."""
+
+from __future__ import annotations
+
+import structlog
+from django.db import transaction
+from django.utils import timezone
+
+from apps.monitoring.choices import IncidentKind, Severity
+from apps.monitoring.services import (
+    Problem,
+    incidents_apply,
+    incidents_close,
+    notifications_announce,
+    notifications_queue,
+)
+from apps.provisioning.choices import Phase, PhaseStatus, RunKind, RunStatus
+from apps.provisioning.models import ProvisioningPhase, ProvisioningRun
+from apps.provisioning.services.engine import PhaseContext, Superseded
+from apps.servers.choices import Lifecycle
+from apps.servers.models import Server
+
+log = structlog.get_logger(__name__)
+UNFINISHED_PHASE_STATUSES = (PhaseStatus.PENDING, PhaseStatus.RUNNING, PhaseStatus.WAITING, PhaseStatus.RETRYING)
+
+
+def reinstall_requested(run: ProvisioningRun) -> bool:
+    """Whether the run may have wiped the server: its reinstall was asked for (or about to be)."""
+    return ProvisioningPhase.objects.filter(run=run, phase=Phase.REINSTALL, intent_at__isnull=False).exists()
+
+
+def run_succeed(ctx: PhaseContext) -> None:
+    run, now = ctx.run, timezone.now()
+    with transaction.atomic():
+        updated = ProvisioningRun.objects.filter(pk=run.pk, token=ctx.token, status=RunStatus.RUNNING).update(
+            status=RunStatus.SUCCEEDED, finished_at=now, stalled_after=None, error=""
+        )
+        if not updated:
+            raise Superseded
+        ctx.record_fact(status=PhaseStatus.SUCCEEDED, finished_at=now, error="")
+        changes = {"lifecycle_reason": ""}
+        if run.kind == RunKind.PROVISION:
+            changes["lifecycle"] = Lifecycle.READY
+        Server.objects.filter(pk=run.server_id).update(**changes)
+        events = incidents_close(server=ctx.server, kind=IncidentKind.PROVISIONING_FAILED, now=now)
+        notifications_queue(events=events)
+        what = "provisioned and ready" if run.kind == RunKind.PROVISION else f"configured with {run.playbook}"
+        notifications_announce(
+            server=ctx.server,
+            key=f"provisioning-run:{run.pk}:succeeded",
+            subject=f"[fleet] {ctx.server} {what}",
+            text=f"{ctx.server} is {what} (provisioning run #{run.pk}).",
+            payload={
+                "event": "provisioning_succeeded",
+                "run": {"id": run.pk, "kind": run.kind, "playbook": run.playbook, "os": run.os_template},
+                "server": {"id": ctx.server.pk, "name": str(ctx.server), "ip": ctx.server.ip},
+            },
+            severity=Severity.INFO,
+        )
+    ctx.log.info("provisioning_run_succeeded")
+
+
+def run_fail(*, run: ProvisioningRun, token: int, message: str, phase_error: str = "") -> None:
+    """Fail an active run (fenced by `token`): the server is failed (a playbook-only run leaves its
+    lifecycle), a provisioning_failed incident opens and operators are notified."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = ProvisioningRun.objects.filter(pk=run.pk, token=token, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED, finished_at=now, stalled_after=None, error=message
+        )
+        if not updated:
+            raise Superseded
+        ProvisioningPhase.objects.filter(run=run, phase=run.phase).update(
+            status=PhaseStatus.FAILED, finished_at=now, error=phase_error or message
+        )
+        server = Server.objects.get(pk=run.server_id)
+        reason = f"provisioning run #{run.pk} failed: {message}"
+        if run.kind == RunKind.PROVISION:
+            Server.objects.filter(pk=server.pk).update(lifecycle=Lifecycle.FAILED, lifecycle_reason=reason)
+        else:
+            Server.objects.filter(pk=server.pk).update(lifecycle_reason=reason)
+        events = incidents_apply(
+            server=server,
+            problems=[Problem(IncidentKind.PROVISIONING_FAILED, Severity.CRITICAL, reason)],
+            evaluated=(),
+            now=now,
+        )
+        notifications_queue(events=events)
+    log.warning("provisioning_run_failed", run_id=run.pk, server_id=run.server_id, error=message)
+
+
+def run_canceled(*, run: ProvisioningRun, user) -> None:
+    """Record the end of a run an operator canceled (its status is already canceled)."""
+    now = timezone.now()
+    ProvisioningPhase.objects.filter(run=run, status__in=UNFINISHED_PHASE_STATUSES).exclude(
+        status=PhaseStatus.PENDING
+    ).update(status=PhaseStatus.CANCELED, finished_at=now)
+    if run.kind != RunKind.PROVISION:
+        return
+    if reinstall_requested(run):
+        reason = (
+            f"provisioning run #{run.pk} was canceled after the reinstall was requested: "
+            "the server may be wiped and is not configured"
+        )
+        Server.objects.filter(pk=run.server_id).update(lifecycle=Lifecycle.FAILED, lifecycle_reason=reason)
+    else:
+        Server.objects.filter(pk=run.server_id).update(
+            lifecycle=run.lifecycle_before or Lifecycle.DISCOVERED, lifecycle_reason=""
+        )

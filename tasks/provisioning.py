@@ -1,0 +1,52 @@
+"""Provisioning tasks (queue `provisioning`): one task per phase, plus the trigger and cleanup.
+
+Each phase task is thin: `phase_execute` reads the run's recorded state first, so a redelivered
+message (acks_late, reject on worker lost) or a resumed run continues where it stood.
+"""
+
+from django.conf import settings
+
+from apps.provisioning import services, task_names
+from apps.provisioning.choices import Phase
+from apps.provisioning.phases import access, ansible, finalize, reinstall, wait_for_ssh
+from tasks.celery_app import app
+
+# The Ansible phase's job time-out ends the playbook first; the task's own limits come after it.
+ANSIBLE_SOFT_LIMIT = min(settings.PROVISIONING_ANSIBLE_TIMEOUT_SECONDS + 60, settings.CELERY_MAX_TASK_TIME_LIMIT - 60)
+ANSIBLE_HARD_LIMIT = min(settings.PROVISIONING_ANSIBLE_TIMEOUT_SECONDS + 120, settings.CELERY_MAX_TASK_TIME_LIMIT)
+
+
+@app.task(name=task_names.ACCESS, soft_time_limit=240, time_limit=300)
+def access_phase(*, run_id: int, token: int) -> str:
+    return services.phase_execute(run_id=run_id, phase=Phase.ACCESS, token=token, step=access.step)
+
+
+@app.task(name=task_names.REINSTALL, soft_time_limit=240, time_limit=300)
+def reinstall_phase(*, run_id: int, token: int) -> str:
+    return services.phase_execute(run_id=run_id, phase=Phase.REINSTALL, token=token, step=reinstall.step)
+
+
+@app.task(name=task_names.WAIT_FOR_SSH, soft_time_limit=240, time_limit=300)
+def wait_for_ssh_phase(*, run_id: int, token: int) -> str:
+    return services.phase_execute(run_id=run_id, phase=Phase.WAIT_FOR_SSH, token=token, step=wait_for_ssh.step)
+
+
+@app.task(name=task_names.ANSIBLE, soft_time_limit=ANSIBLE_SOFT_LIMIT, time_limit=ANSIBLE_HARD_LIMIT)
+def ansible_phase(*, run_id: int, token: int) -> str:
+    return services.phase_execute(run_id=run_id, phase=Phase.ANSIBLE, token=token, step=ansible.step)
+
+
+@app.task(name=task_names.FINALIZE, soft_time_limit=240, time_limit=300)
+def finalize_phase(*, run_id: int, token: int) -> str:
+    return services.phase_execute(run_id=run_id, phase=Phase.FINALIZE, token=token, step=finalize.step)
+
+
+@app.task(name=task_names.TRIGGER, soft_time_limit=240, time_limit=300, ignore_result=True)
+def provisioner_trigger() -> dict[str, int]:
+    """At worker start and every 5 minutes: start asked-for runs, resume stalled ones."""
+    return services.provisioner_trigger()
+
+
+@app.task(name=task_names.CLEANUP, soft_time_limit=540, time_limit=600, ignore_result=True)
+def cleanup_runs() -> int:
+    return services.provisioning_runs_cleanup()

@@ -1,0 +1,75 @@
+"""A worker killed with SIGKILL in the middle of the Ansible phase: a new worker resumes the run
+from its recorded phase, stops the orphaned ansible-playbook first, and never reinstalls twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from apps.provisioning.choices import Phase, RunStatus
+from apps.provisioning.models import ProvisioningRun
+from apps.provisioning.services import provision_request
+from apps.servers.choices import Lifecycle
+from tests.conftest import wait_for
+from tests.provisioning.helpers import OS, reinstall_calls, run_output, start_provisioning_worker, wait_finished
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def children_of(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(child) for child in (task / "children").read_text().split()]
+    return children
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_worker_killed_during_ansible_is_resumed_by_the_next_worker_without_a_second_reinstall(
+    ssh_server, sshd, start_celery, fast_provisioning
+):
+    env = {**fast_provisioning, "PROVISIONING_STALL_SECONDS": "5", "PROVISIONING_TEST_SLOW_SECONDS": "8"}
+    first = start_provisioning_worker(start_celery, env)
+    run = provision_request(server=ssh_server, os_template=OS, playbook="slow.yml", confirm=True)
+    started = sshd.home / "provisioning-test" / f"slow-started-{run.pk}"
+    wait_for(started.exists, timeout=90, what=lambda: f"the playbook to start:\n{first.output()[-3000:]}")
+    run.refresh_from_db()
+    assert run.phase == Phase.ANSIBLE
+    assert run.ansible_process
+    orphan_group = run.ansible_process["pgid"]
+
+    # The whole worker dies at once: the main process and its pool child, like an OOM kill.
+    for pid in [first.process.pid, *children_of(first.process.pid)]:
+        os.kill(pid, signal.SIGKILL)
+    first.process.wait(timeout=10)
+    assert group_alive(orphan_group)  # ansible-playbook runs in its own session: still alive
+
+    # Its heartbeat stops; once the run counts as stalled, a new worker's start resumes it.
+    wait_for(
+        lambda: ProvisioningRun.objects.get(pk=run.pk).stalled_after < timezone.now(), timeout=30, what="the stall"
+    )
+    second = start_provisioning_worker(start_celery, env)
+    run = wait_finished(run.pk, second, timeout=120)
+
+    assert run.status == RunStatus.SUCCEEDED, run_output(run)
+    assert reinstall_calls(ssh_server) == 1
+    ansible = run.phases.get(phase=Phase.ANSIBLE)
+    assert ansible.attempts == 2
+    assert [p.attempts for p in run.phases.exclude(phase=Phase.ANSIBLE)] == [1, 1, 1, 1]
+    assert not group_alive(orphan_group)
+    assert "ansible_process_stopped" in second.output()  # stopped before the second attempt began
+    assert run.events.filter(attempt=1).exists()
+    assert run.events.filter(attempt=2).exists()
+    assert (sshd.home / "provisioning-test" / f"slow-done-{run.pk}").exists()
+    ssh_server.refresh_from_db()
+    assert ssh_server.lifecycle == Lifecycle.READY
