@@ -53,8 +53,9 @@ def _with_bench_dir(home: Path, run: Callable[[], None]) -> float:
 
 
 def _stop_ssh_masters(*control_roots: Path) -> None:
-    """End the ControlPersist ssh masters the runs left (they would idle for 60 s), by process id:
-    only those whose control socket lies under one of this bench's directories. A master renames
+    """End, by process id, the ControlPersist ssh masters the runs left idling (for 60 s) once their
+    control directory is gone: those under this bench's directories whose socket no longer exists
+    (a master of a run still going, say another bench's, keeps its socket). A master renames
     itself "ssh: <control path> [mux]"."""
     prefixes = tuple(f"ssh: {path}/" for root in control_roots for path in {root, root.resolve()})
     for entry in Path("/proc").iterdir():
@@ -64,7 +65,7 @@ def _stop_ssh_masters(*control_roots: Path) -> None:
             title = (entry / "cmdline").read_bytes().split(b"\0", 1)[0].decode(errors="replace")
         except OSError:
             continue
-        if title.startswith(prefixes) and title.endswith("[mux]"):
+        if title.startswith(prefixes) and title.endswith(" [mux]") and not Path(title[5:-6]).exists():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(entry.name), signal.SIGTERM)
 
@@ -168,6 +169,6 @@ def bench_ansible_phase(repeats: int = 3) -> None:
         report("provisioning_ansible_phase_seconds", statistics.median(platform_times), "s", floor=direct_median)
         report("provisioning_ansible_direct_seconds", direct_median, "s")
     finally:
+        shutil.rmtree(scratch, ignore_errors=True)
         _stop_ssh_masters(scratch, work_root)
         sshd.cleanup()
-        shutil.rmtree(scratch, ignore_errors=True)
