@@ -68,6 +68,22 @@ def _conflict_message(error: PlatformError):
     return format_html('{} <a href="{}">Open run #{}</a>', str(error), reverse(RUN_CHANGE_URL, args=[active]), active)
 
 
+def _submit(request: HttpRequest, form, ask) -> HttpResponse | None:
+    """On a valid POST, ask the service for a run (`ask(cleaned_data)`): a redirect to the new run,
+    or None with the service's refusal put on the form (field errors) or in a message."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        run = ask(form.cleaned_data)
+    except ValidationError as error:
+        _add_service_errors(form, error)
+    except PlatformError as error:
+        messages.error(request, _conflict_message(error))
+    else:
+        return _run_created(request, run)
+    return None
+
+
 def _run_created(request: HttpRequest, run) -> HttpResponseRedirect:
     messages.success(request, f"Queued run #{run.pk} ({run.get_kind_display().lower()}) for {run.server}.")
     return HttpResponseRedirect(reverse(RUN_CHANGE_URL, args=[run.pk]))
@@ -109,21 +125,19 @@ class ServerProvisioningViews:
             playbooks=playbooks_available(),
             initial={"playbook": playbook_default(server)},
         )
-        if request.method == "POST" and form.is_valid():
-            try:
-                run = provision_request(
-                    server=server,
-                    os_template=form.cleaned_data["os"],
-                    playbook=form.cleaned_data["playbook"],
-                    confirm=form.cleaned_data["confirm"],
-                    user=request.user,
-                )
-            except ValidationError as error:
-                _add_service_errors(form, error)
-            except PlatformError as error:
-                messages.error(request, _conflict_message(error))
-            else:
-                return _run_created(request, run)
+        created = _submit(
+            request,
+            form,
+            lambda data: provision_request(
+                server=server,
+                os_template=data["os"],
+                playbook=data["playbook"],
+                confirm=data["confirm"],
+                user=request.user,
+            ),
+        )
+        if created is not None:
+            return created
         return self._render_server_page(
             request,
             server,
@@ -141,15 +155,13 @@ class ServerProvisioningViews:
             playbooks=playbooks_available(),
             initial={"playbook": playbook_default(server)},
         )
-        if request.method == "POST" and form.is_valid():
-            try:
-                run = playbook_run_request(server=server, playbook=form.cleaned_data["playbook"], user=request.user)
-            except ValidationError as error:
-                _add_service_errors(form, error)
-            except PlatformError as error:
-                messages.error(request, _conflict_message(error))
-            else:
-                return _run_created(request, run)
+        created = _submit(
+            request,
+            form,
+            lambda data: playbook_run_request(server=server, playbook=data["playbook"], user=request.user),
+        )
+        if created is not None:
+            return created
         return self._render_server_page(
             request,
             server,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from apps.provisioning.services.engine import Done, PhaseContext, PhaseError, Wait
-from apps.provisioning.services.provider_actions import Completed, provider_action_follow
-from apps.servers.models import Server
+from apps.provisioning.services.provider_actions import Completed, provider_action_follow, root_password_store
 
 TASK_NAME = "server_reset_password"
 
@@ -27,8 +26,6 @@ def step(ctx: PhaseContext) -> Done | Wait:
     password = result.task.password()
     if not password:
         raise PhaseError("the provider's password reset completed without a new password", retryable=False)
-    server = Server.objects.get(pk=ctx.server.pk)
-    server.root_password = password
-    server.save(update_fields=["root_password"])
+    root_password_store(ctx, password)
     ctx.record_fact(detail={**ctx.record.detail, "password_stored": True})
     return Done()

@@ -13,10 +13,10 @@ from apps.provisioning.services.provider_actions import (
     client_for,
     provider_action_follow,
     provider_server_id,
+    root_password_store,
 )
 from apps.provisioning.services.targets import platform_key_for
 from apps.servers.choices import Connection
-from apps.servers.models import Server
 
 TASK_NAME = "server_recreate"
 
@@ -59,8 +59,6 @@ def step(ctx: PhaseContext) -> Done | Wait:
     # A reinstall sets a new root password; keep it when the task tells it.
     password = result.task.password() if result.task else None
     if password:
-        server = Server.objects.get(pk=ctx.server.pk)
-        server.root_password = password
-        server.save(update_fields=["root_password"])
+        root_password_store(ctx, password)
     ctx.record_fact(detail={**ctx.record.detail, "os": ctx.run.os_template, "password_stored": bool(password)})
     return Done()

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.integrations.time4vps import ProviderTask, ServerDetails, Time4VPSClient, Time4VPSError
 from apps.provisioning.services.engine import PhaseContext, PhaseError, Wait
+from apps.servers.models import Server
 from apps.servers.provider import provider_client_for
 
 # The provider's clock may run behind ours: a task activated this long before the recorded intent
@@ -112,3 +113,10 @@ def provider_action_follow(
         ctx.record_fact(provider_task_completed_at=task.completed)
         return Completed(task=task)
     return wait_or_give_up(f"the provider's {what} task is running")
+
+
+def root_password_store(ctx: PhaseContext, password: str) -> None:
+    """Keep the root password the provider handed out (encrypted at rest: saved through the field)."""
+    server = Server.objects.get(pk=ctx.server.pk)
+    server.root_password = password
+    server.save(update_fields=["root_password"])
