@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SERVICES_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/fleet_ci \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/13 CACHE_URL=redis://127.0.0.1:6379/14
 
-.PHONY: run test test-services bench lint format lock clean
+.PHONY: run test test-services test-faults bench lint format lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=...)")'
@@ -40,6 +40,11 @@ test: lint
 test-services: $(VENV)/.dev-installed
 	$(SERVICES_ENV) $(BIN)/python -m tests.services_reachable
 	$(SERVICES_ENV) $(BIN)/pytest
+
+# The fault-injection suite alone (it is also part of test-services): docs/reliability.md.
+test-faults: $(VENV)/.dev-installed
+	$(SERVICES_ENV) $(BIN)/python -m tests.services_reachable
+	$(SERVICES_ENV) $(BIN)/pytest -m faults -v
 
 # Figures for the configured database (DATABASE_URL; SQLite by default), in a database of their own.
 bench: $(VENV)/.dev-installed

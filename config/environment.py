@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -31,6 +32,7 @@ KNOWN_PLACEHOLDER_FIELD_KEYS = frozenset({DEVELOPMENT_FIELD_ENCRYPTION_KEY})
 MIN_SECRET_KEY_LENGTH = 50
 PRODUCTION_BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
 PRODUCTION_DATABASE_SCHEMES = ("postgres", "postgresql", "pgsql", "postgis")
+MIN_METRICS_TOKEN_LENGTH = 32
 
 
 def fernet_key_problem(key: str) -> str | None:
@@ -109,4 +111,27 @@ def production_problems(
         problems.append("FIELD_ENCRYPTION_KEYS contains the published development key")
     if any("*" in origin for origin in cors_allowed_origins):
         problems.append("CORS_ALLOWED_ORIGINS contains '*': list the allowed origins explicitly")
+    return problems
+
+
+def metrics_access_problems(*, token: str, allowed_networks: list[str]) -> list[str]:
+    """Every way /metrics would be readable by anyone, or guessable; empty when it is guarded.
+
+    Neither value set is not a problem: /metrics then answers 403 to every request in production.
+    """
+    problems: list[str] = []
+    if token and len(token) < MIN_METRICS_TOKEN_LENGTH:
+        problems.append(
+            f"METRICS_TOKEN is {len(token)} characters long, at least {MIN_METRICS_TOKEN_LENGTH} are needed"
+        )
+    networks = []
+    for entry in allowed_networks:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            problems.append(f"METRICS_ALLOWED_NETWORKS entry '{entry}' is not an address or a network")
+    if not token and any(network.prefixlen == 0 for network in networks):
+        problems.append(
+            "METRICS_ALLOWED_NETWORKS admits every address and METRICS_TOKEN is not set: /metrics would be public"
+        )
     return problems

@@ -7,6 +7,7 @@ ENVIRONMENT selects the profile:
 Every variable is described in docs/configuration.md and listed in .env.example.
 """
 
+import ssl
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,6 +33,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- Core ---------------------------------------------------------------------------------
 SECRET_KEY = env.str("SECRET_KEY", default="" if IS_PRODUCTION else environment.DEVELOPMENT_SECRET_KEY)
+# Earlier keys, still accepted for sessions and signed values while a new SECRET_KEY rolls out.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DEBUG", default=ENVIRONMENT == "development")
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
@@ -47,21 +50,31 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_celery_results",
     "django_filters",
+    "django_prometheus",
     "apps.core",
+    "apps.access",
+    "apps.audit",
+    "apps.observability",
     "apps.servers",
     "apps.projects",
     "apps.monitoring",
     "apps.provisioning",
     "apps.sandbox",
 ]
+# knox's own migrations create its token table even though access.ApiToken replaces it
+# (KNOX_TOKEN_MODEL); that orphan table references auth_user, so PostgreSQL refuses to
+# TRUNCATE auth_user (`manage.py flush`, every transactional test). The table is never used.
+MIGRATION_MODULES = {"knox": None}
 
 MIDDLEWARE = [
+    # django-prometheus: the first and the last middleware, so request metrics time the whole chain.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -71,11 +84,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.logging.RequestContextMiddleware",
+    "apps.audit.context.AuditContextMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 if IS_PRODUCTION:
     # gunicorn serves the admin's and Swagger's static files itself; runserver does in development.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -115,6 +133,14 @@ elif DATABASES["default"]:
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
         "DATABASE_CONNECT_TIMEOUT_SECONDS", default=5
     )
+# django-prometheus counts queries, errors and connections through a subclass of each backend.
+PROMETHEUS_DATABASE_ENGINES = {
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.contrib.gis.db.backends.postgis": "django_prometheus.db.backends.postgis",
+}
+if DATABASES["default"].get("ENGINE") in PROMETHEUS_DATABASE_ENGINES:
+    DATABASES["default"]["ENGINE"] = PROMETHEUS_DATABASE_ENGINES[DATABASES["default"]["ENGINE"]]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------------------
@@ -152,8 +178,9 @@ if env.bool("BEHIND_TLS_PROXY", default=IS_PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if IS_PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    # The load balancer and compose probe /health/* over plain HTTP inside the network.
-    SECURE_REDIRECT_EXEMPT = [r"^health/"]
+    # The load balancer and compose probe /health/* over plain HTTP inside the network, and
+    # Prometheus scrapes /metrics there (guarded by its token and allowlist).
+    SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics/?$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
@@ -175,13 +202,16 @@ FIELD_ENCRYPTION_KEYS = env.list(
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.access.authentication.ApiTokenAuthentication",
+        # The admin's session, for the browsable API and Swagger UI.
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every view names the permission each action needs; one that names none is closed.
+    "DEFAULT_PERMISSION_CLASSES": ["apps.access.permissions.RolePermission"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular, plus the error answers (4xx) each operation can give.
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -190,12 +220,41 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + ([] if IS_PRODUCTION else ["rest_framework.renderers.BrowsableAPIRenderer"]),
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.access.throttles.ApiUserRateThrottle",
+        "apps.access.throttles.ApiAnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_THROTTLE_USER_RATE", default="1200/min"),
+        "anon": env.str("API_THROTTLE_ANON_RATE", default="60/min"),
+        # Failed logins (POST /api/auth/token/ and the admin's login), per client IP and per username.
+        "login": env.str("LOGIN_THROTTLE_RATE", default="10/min"),
+    },
+    # Proxies in front that append the client's address to X-Forwarded-For. 0: the connection's
+    # address is the client's and X-Forwarded-For is ignored (a client could write anything there).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# Request bodies larger than this are refused with 413 (API_MAX_BODY_BYTES).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+
+# --- API tokens ---------------------------------------------------------------------------
+# Personal API tokens are stored hashed by django-rest-knox, in the platform's own model.
+KNOX_TOKEN_MODEL = "access.ApiToken"  # noqa: S105 (a model label)
+REST_KNOX = {
+    # A recognisable prefix lets secret scanners spot a leaked token.
+    "TOKEN_PREFIX": "fleet_",
+    "AUTH_HEADER_PREFIX": "Token",
+}
+API_TOKEN_DEFAULT_TTL_DAYS = env.int("API_TOKEN_DEFAULT_TTL_DAYS", default=90)
+API_TOKEN_MAX_TTL_DAYS = env.int("API_TOKEN_MAX_TTL_DAYS", default=365)
+API_LOGIN_TOKEN_TTL_HOURS = env.int("API_LOGIN_TOKEN_TTL_HOURS", default=10)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fleet platform API",
     "DESCRIPTION": "Servers, projects, health and provisioning of the fleet.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and Swagger UI are for signed-in users (the admin session or a token).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a `kind` or `status`: name each enum after its choices class.
     "ENUM_NAME_OVERRIDES": {
@@ -208,6 +267,9 @@ SPECTACULAR_SETTINGS = {
         "ProvisioningRunStatusEnum": "apps.provisioning.choices.RunStatus",
         "ProvisioningPhaseStatusEnum": "apps.provisioning.choices.PhaseStatus",
         "ProvisioningPhaseEnum": "apps.provisioning.choices.Phase",
+        "AuditActionEnum": "apps.audit.choices.AuditAction",
+        "AuditOutcomeEnum": "apps.audit.choices.AuditOutcome",
+        "ActorKindEnum": "apps.audit.choices.ActorKind",
     },
     # Swagger UI's assets are served by the platform itself: no CDN needed.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -234,6 +296,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUE_NAMES = ("default", "sync", "health", "provisioning")
 CELERY_TASK_ROUTES = {
     "core.*": {"queue": "default"},
+    "audit.*": {"queue": "default"},
     "servers.*": {"queue": "sync"},
     "projects.*": {"queue": "sync"},
     "monitoring.*": {"queue": "health"},
@@ -274,10 +337,25 @@ else:
         "socket_timeout": 30,
         "max_retries": 3,
     }
+if BROKER_SCHEME in ("redis", "rediss"):
+    # kombu's Redis transport, with a consumer that takes a task and records it as unacknowledged
+    # in one step, so a worker killed at any moment loses none (tasks/broker.py; needs Redis 7).
+    CELERY_BROKER_TRANSPORT = "tasks.broker:Transport"
+if BROKER_SCHEME == "rediss":
+    # With the transport named by path, kombu's rediss default (TLS without checking the
+    # certificate) does not apply: the broker's certificate is checked, against CELERY_BROKER_CA_FILE
+    # if set, else the system's CAs.
+    CELERY_BROKER_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+    if env.str("CELERY_BROKER_CA_FILE", default=""):
+        CELERY_BROKER_USE_SSL["ssl_ca_certs"] = env.str("CELERY_BROKER_CA_FILE")
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, sending only while it holds the beat lease, so a second
+# beat is a safe standby (apps/core/beat.py, docs/reliability.md "Beat, twice").
+CELERY_BEAT_SCHEDULER = "apps.core.beat:LeaderDatabaseScheduler"
 CELERY_BEAT_SYNC_EVERY = 1
 DJANGO_CELERY_BEAT_TZ_AWARE = True
+# A standby beat takes over this long (plus one tick) after the sending beat died.
+BEAT_LEASE_SECONDS = env.int("BEAT_LEASE_SECONDS", default=30)
 # A heartbeat older than this is reported as stale in /health/ready and the admin.
 HEARTBEAT_STALE_AFTER = timedelta(seconds=env.int("HEARTBEAT_STALE_AFTER_SECONDS", default=120))
 
@@ -355,6 +433,10 @@ PROVISIONING_ANSIBLE_TIMEOUT_SECONDS = env.int("PROVISIONING_ANSIBLE_TIMEOUT_SEC
 PROVISIONING_STALL_SECONDS = env.int("PROVISIONING_STALL_SECONDS", default=300)
 PROVISIONING_RUN_RETENTION_DAYS = env.int("PROVISIONING_RUN_RETENTION_DAYS", default=90)
 
+# --- Audit ---------------------------------------------------------------------------------
+# Audit events older than this are deleted by the daily cleanup_audit_events task.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+
 # --- GitHub --------------------------------------------------------------------------------
 GITHUB_TIMEOUT_SECONDS = env.float("GITHUB_TIMEOUT_SECONDS", default=15.0)
 # Attempts on connection errors and 5xx (exponential backoff); rate limits are never slept on.
@@ -414,6 +496,18 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "console")
 LOGGING = build_logging(level=LOG_LEVEL, log_format=LOG_FORMAT)
 
+# --- Metrics -------------------------------------------------------------------------------
+# /metrics answers only to a scraper with METRICS_TOKEN (Authorization: Bearer) and from an
+# address in METRICS_ALLOWED_NETWORKS, whichever are set; with neither set it answers only to
+# loopback outside production and to no one in production (docs/observability.md).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+# Task durations and outcomes are exported over this recent window of task results.
+METRICS_TASK_WINDOW_MINUTES = env.int("METRICS_TASK_WINDOW_MINUTES", default=60)
+# Set for gunicorn with several workers: prometheus_client then keeps each worker's metrics in
+# files there and /metrics sums them. gunicorn.conf.py empties it when gunicorn starts.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+
 # --- Production guard ---------------------------------------------------------------------
 if IS_PRODUCTION:
     _problems = environment.production_problems(
@@ -425,7 +519,7 @@ if IS_PRODUCTION:
         cache_url=CACHE_URL,
         field_encryption_keys=FIELD_ENCRYPTION_KEYS,
         cors_allowed_origins=CORS_ALLOWED_ORIGINS,
-    )
+    ) + environment.metrics_access_problems(token=METRICS_TOKEN, allowed_networks=METRICS_ALLOWED_NETWORKS)
     if _problems:
         raise ImproperlyConfigured(
             "Refusing to start in production; fix these settings:\n" + "\n".join(f"  - {p}" for p in _problems)

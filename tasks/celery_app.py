@@ -8,7 +8,14 @@ app = Celery("platform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Task modules, one per domain. Listed rather than autodiscovered because tasks live in this
 # package, not inside the Django apps; `imports` also lets the admin's "run now" find them.
-app.conf.imports = ("tasks.core", "tasks.servers", "tasks.projects", "tasks.monitoring", "tasks.provisioning")
+app.conf.imports = (
+    "tasks.core",
+    "tasks.servers",
+    "tasks.projects",
+    "tasks.monitoring",
+    "tasks.provisioning",
+    "tasks.audit",
+)
 app.set_default()
 
 # Signal handlers (structured log context, heartbeat bookkeeping) for every process.

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from apps.core.db_connections import RETRY_ON_LOST_CONNECTION
 from apps.projects import services, task_names
 from tasks.celery_app import app
 
@@ -16,6 +17,8 @@ def github_sync() -> list[int]:
     name=task_names.SYNC_ACCOUNT,
     soft_time_limit=settings.GITHUB_SYNC_SOFT_TIME_LIMIT,
     time_limit=settings.GITHUB_SYNC_TIME_LIMIT,
+    # A database connection lost mid-run leaves the run running: the same run is tried again.
+    **RETRY_ON_LOST_CONNECTION,
 )
 def sync_account(*, sync_run_id: int) -> str | None:
     run = services.github_sync_run(sync_run_id=sync_run_id)
@@ -32,6 +35,7 @@ def docs_index() -> list[int]:
     name=task_names.DOCS_INDEX_ACCOUNT,
     soft_time_limit=settings.DOCS_INDEX_SOFT_TIME_LIMIT,
     time_limit=settings.DOCS_INDEX_TIME_LIMIT,
+    **RETRY_ON_LOST_CONNECTION,
 )
 def docs_index_account(*, sync_run_id: int) -> str | None:
     run = services.docs_index_run(sync_run_id=sync_run_id)

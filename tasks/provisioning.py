@@ -6,6 +6,7 @@ message (acks_late, reject on worker lost) or a resumed run continues where it s
 
 from django.conf import settings
 
+from apps.core.db_connections import RETRY_ON_LOST_CONNECTION
 from apps.provisioning import services, task_names
 from apps.provisioning.choices import Phase
 from apps.provisioning.phases import access, ansible, finalize, reinstall, wait_for_ssh
@@ -16,27 +17,34 @@ ANSIBLE_SOFT_LIMIT = min(settings.PROVISIONING_ANSIBLE_TIMEOUT_SECONDS + 60, set
 ANSIBLE_HARD_LIMIT = min(settings.PROVISIONING_ANSIBLE_TIMEOUT_SECONDS + 120, settings.CELERY_MAX_TASK_TIME_LIMIT)
 
 
-@app.task(name=task_names.ACCESS, soft_time_limit=240, time_limit=300)
+# A database connection lost outside a phase's step (while the run's state is recorded) ends the
+# task: it runs again on a fresh connection, and the recorded state says where it stood.
+@app.task(name=task_names.ACCESS, soft_time_limit=240, time_limit=300, **RETRY_ON_LOST_CONNECTION)
 def access_phase(*, run_id: int, token: int) -> str:
     return services.phase_execute(run_id=run_id, phase=Phase.ACCESS, token=token, step=access.step)
 
 
-@app.task(name=task_names.REINSTALL, soft_time_limit=240, time_limit=300)
+@app.task(name=task_names.REINSTALL, soft_time_limit=240, time_limit=300, **RETRY_ON_LOST_CONNECTION)
 def reinstall_phase(*, run_id: int, token: int) -> str:
     return services.phase_execute(run_id=run_id, phase=Phase.REINSTALL, token=token, step=reinstall.step)
 
 
-@app.task(name=task_names.WAIT_FOR_SSH, soft_time_limit=240, time_limit=300)
+@app.task(name=task_names.WAIT_FOR_SSH, soft_time_limit=240, time_limit=300, **RETRY_ON_LOST_CONNECTION)
 def wait_for_ssh_phase(*, run_id: int, token: int) -> str:
     return services.phase_execute(run_id=run_id, phase=Phase.WAIT_FOR_SSH, token=token, step=wait_for_ssh.step)
 
 
-@app.task(name=task_names.ANSIBLE, soft_time_limit=ANSIBLE_SOFT_LIMIT, time_limit=ANSIBLE_HARD_LIMIT)
+@app.task(
+    name=task_names.ANSIBLE,
+    soft_time_limit=ANSIBLE_SOFT_LIMIT,
+    time_limit=ANSIBLE_HARD_LIMIT,
+    **RETRY_ON_LOST_CONNECTION,
+)
 def ansible_phase(*, run_id: int, token: int) -> str:
     return services.phase_execute(run_id=run_id, phase=Phase.ANSIBLE, token=token, step=ansible.step)
 
 
-@app.task(name=task_names.FINALIZE, soft_time_limit=240, time_limit=300)
+@app.task(name=task_names.FINALIZE, soft_time_limit=240, time_limit=300, **RETRY_ON_LOST_CONNECTION)
 def finalize_phase(*, run_id: int, token: int) -> str:
     return services.phase_execute(run_id=run_id, phase=Phase.FINALIZE, token=token, step=finalize.step)
 

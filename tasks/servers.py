@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from apps.core.db_connections import RETRY_ON_LOST_CONNECTION
 from apps.servers import services, task_names
 from tasks.celery_app import app
 
@@ -16,6 +17,8 @@ def server_sync() -> list[int]:
     name=task_names.SYNC_ACCOUNT,
     soft_time_limit=settings.SERVER_SYNC_SOFT_TIME_LIMIT,
     time_limit=settings.SERVER_SYNC_TIME_LIMIT,
+    # A database connection lost mid-run leaves the run running: the same run is tried again.
+    **RETRY_ON_LOST_CONNECTION,
 )
 def sync_account(*, sync_run_id: int) -> str | None:
     run = services.server_sync_run(sync_run_id=sync_run_id)

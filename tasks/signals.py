@@ -2,8 +2,11 @@
 
 - Celery leaves logging alone: Django's LOGGING (structlog) is the one configuration.
 - Each task logs bound to its name, id and the ids of the objects it works on.
+- The request id of the web request (or task) that queues a task travels in the message's
+  headers, and the task's log lines carry it too; tasks it queues carry it on.
 - Beat records when it sent the heartbeat; the heartbeat task itself records when it ran.
 - A worker that starts queues provisioner_trigger, which resumes runs a dead worker left.
+- A worker survives a lost broker connection while it holds unacknowledged tasks (a Celery 5.7 bug).
 """
 
 from typing import Any
@@ -12,6 +15,10 @@ import structlog
 from celery import signals
 
 from apps.core import task_names
+from apps.core.logging import current_request_id
+
+# The message header that carries the request id (a Celery header, read back as task.request.request_id).
+REQUEST_ID_HEADER = "request_id"
 
 
 @signals.setup_logging.connect
@@ -23,10 +30,19 @@ def _object_ids(kwargs: dict[str, Any] | None) -> dict[str, Any]:
     return {key: value for key, value in (kwargs or {}).items() if key.endswith("_id") or key.endswith("_ids")}
 
 
+@signals.before_task_publish.connect
+def _send_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    request_id = current_request_id()
+    if request_id and headers is not None:
+        headers.setdefault(REQUEST_ID_HEADER, request_id)
+
+
 @signals.task_prerun.connect
 def _bind_task_context(task_id: str, task: Any, kwargs: dict[str, Any] | None = None, **_: Any) -> None:
     structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(task_name=task.name, task_id=task_id, **_object_ids(kwargs))
+    request_id = getattr(task.request, REQUEST_ID_HEADER, None)
+    context = {"request_id": request_id} if request_id else {}
+    structlog.contextvars.bind_contextvars(task_name=task.name, task_id=task_id, **context, **_object_ids(kwargs))
 
 
 @signals.task_postrun.connect
@@ -58,3 +74,31 @@ def _trigger_provisioning(sender: Any = None, **_: Any) -> None:
         sender.app.send_task(provisioning_tasks.TRIGGER)
     except Exception:  # the broker is down: the periodic trigger will do it
         structlog.get_logger(__name__).warning("provisioner_trigger_not_queued", exc_info=True)
+
+
+@signals.worker_init.connect
+def _survive_broker_loss_with_unacked_tasks(**_: Any) -> None:
+    """Keep the worker alive when the broker connection drops while it holds unacknowledged tasks.
+
+    On a lost connection Celery 5.7's consumer first collects the connection (which clears its
+    transport's client) and then closes it; closing the Redis channel tries to put the worker's
+    unacknowledged tasks back and, without a client, raises AttributeError, which the consumer
+    does not expect: the worker exits ("Unrecoverable error") instead of reconnecting
+    (tests/faults/test_broker_outage.py). That restore cannot work without the broker anyway,
+    so it is treated like the connection error it stands for: the tasks stay in Redis's unacked
+    set and come back after the visibility timeout, as for a worker that died.
+    """
+    from kombu.connection import Connection
+
+    if getattr(Connection.maybe_close_channel, "survives_missing_client", False):
+        return
+    close_channel = Connection.maybe_close_channel
+
+    def maybe_close_channel(self: Connection, channel: Any) -> None:
+        try:
+            close_channel(self, channel)
+        except AttributeError:
+            structlog.get_logger(__name__).warning("broker_channel_closed_without_restore", exc_info=True)
+
+    maybe_close_channel.survives_missing_client = True  # type: ignore[attr-defined]
+    Connection.maybe_close_channel = maybe_close_channel  # type: ignore[method-assign]

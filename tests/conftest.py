@@ -19,7 +19,31 @@ from tasks import app as celery_app
 pytest_plugins = ["tests.fakes.fixtures"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Throttle counters and other cached values never carry from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 CELERY = str(Path(sys.executable).parent / "celery")
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+
+
+def start_gunicorn(env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    """The platform's web as production runs it: gunicorn with platform/docker/gunicorn.conf.py
+    (bind it with GUNICORN_BIND in `env`); its output goes to `log_path`."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [GUNICORN, "--config", "platform/docker/gunicorn.conf.py", "config.wsgi:application"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def database_url_for_subprocess() -> str:

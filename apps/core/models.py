@@ -74,6 +74,7 @@ class SyncRun(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        permissions = [("run_periodic_task", "Can run a periodic task now")]
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["account_type", "account_id", "-created_at"], name="core_syncrun_account_idx"),
@@ -88,3 +89,27 @@ class SyncRun(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class BeatLease(models.Model):
+    """One row: which beat process may send periodic tasks, and until when.
+
+    Every beat process ticks, but only the holder of a live lease sends (apps/core/beat.py), so
+    a second beat is a standby, not a second sender. A lease, not a lock: a holder that dies
+    simply stops renewing it, and a standby takes it once `expires_at` has passed. Times are
+    the database's clock, so beats on different hosts compare the same clock.
+    """
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    holder = models.CharField(max_length=255, blank=True)  # "<host>:<pid>:<random>" of one beat process
+    acquired_at = models.DateTimeField(null=True, blank=True)
+    renewed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="core_beatlease_singleton")]
+
+    def __str__(self) -> str:
+        return f"Beat lease held by {self.holder or 'nobody'}"

@@ -4,10 +4,14 @@ Each app lists its periodic tasks in `<app>/schedules.py` as PERIODIC_TASKS (cor
 the domains' task names). `manage.py register_periodic_tasks` writes them all to
 django-celery-beat's tables: it creates what is missing and leaves every existing row as it is,
 so an interval or enabled flag an operator changed in the admin survives.
+
+A task runs either `every` so often (an interval) or `daily_at` a wall-clock time in TIME_ZONE
+(a crontab): daily housekeeping runs at a quiet local hour, once a day, also on the days the
+clocks change (docs/reliability.md "Schedules and daylight saving time").
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from importlib import import_module
 
 from django.apps import apps
@@ -16,15 +20,25 @@ from django.utils.module_loading import module_has_submodule
 from apps.core import task_names
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PeriodicTaskSpec:
     name: str  # the row's unique name, shown in the admin
     task: str  # the Celery task's stable name
-    every: timedelta
+    every: timedelta | None = None
+    daily_at: time | None = None  # local time in settings.TIME_ZONE
     # A run still queued after this long is dropped, so a backlog after an outage does not
-    # pile up runs: always shorter than the interval.
+    # pile up runs: always shorter than the period.
     expires: timedelta
     description: str
+
+    def __post_init__(self) -> None:
+        if (self.every is None) == (self.daily_at is None):
+            raise ValueError(f"periodic task {self.name}: give exactly one of every and daily_at")
+
+    @property
+    def period(self) -> timedelta:
+        """The time between two runs (a day for `daily_at`)."""
+        return self.every if self.every is not None else timedelta(days=1)
 
 
 PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
@@ -38,7 +52,7 @@ PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
     PeriodicTaskSpec(
         name="cleanup_task_results",
         task=task_names.CLEANUP_TASK_RESULTS,
-        every=timedelta(days=1),
+        daily_at=time(3, 15),
         expires=timedelta(hours=12),
         description="Deletes stored task results older than TASK_RESULT_RETENTION_DAYS.",
     ),

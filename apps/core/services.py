@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
@@ -14,10 +14,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from django_celery_results.models import GroupResult, TaskResult
+from kombu.exceptions import OperationalError
 
-from apps.core.exceptions import ConfigurationError, NotFoundError
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record
+from apps.core.batching import delete_in_batches
+from apps.core.exceptions import ConfigurationError, NotFoundError, ServiceUnavailableError
 from apps.core.models import Heartbeat
 from apps.core.schedules import PeriodicTaskSpec, declared_periodic_tasks
 
@@ -41,6 +45,8 @@ def heartbeat_record_ran(*, at: datetime | None = None, hostname: str | None = N
 class RegistrationResult:
     created: list[str]
     unchanged: list[str]
+    # Crontabs moved to the current TIME_ZONE (TIME_ZONE changed since they were created).
+    rezoned: list[str] = field(default_factory=list)
 
 
 def _interval_for(every: timedelta) -> IntervalSchedule:
@@ -49,43 +55,100 @@ def _interval_for(every: timedelta) -> IntervalSchedule:
     return schedule
 
 
+def _crontab_in_time_zone(**fields: str) -> CrontabSchedule:
+    schedule, _ = CrontabSchedule.objects.get_or_create(**fields, timezone=settings.TIME_ZONE)
+    return schedule
+
+
+def _schedule_for(spec: PeriodicTaskSpec) -> dict[str, IntervalSchedule | CrontabSchedule]:
+    if spec.daily_at is None:
+        return {"interval": _interval_for(spec.every)}
+    daily = _crontab_in_time_zone(
+        minute=str(spec.daily_at.minute),
+        hour=str(spec.daily_at.hour),
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+    )
+    return {"crontab": daily}
+
+
+def _rezone(periodic_task: PeriodicTask) -> bool:
+    """Move a crontab row to settings.TIME_ZONE, keeping its times; True if it moved.
+
+    Beat reads a crontab in its own zone and the admin shows that zone, so the platform's
+    crontabs follow TIME_ZONE: "03:30" keeps meaning 03:30 where the operators are. The times
+    (an operator may have changed them) stay as they are.
+    """
+    crontab = periodic_task.crontab
+    if crontab is None or str(crontab.timezone) == settings.TIME_ZONE:
+        return False
+    periodic_task.crontab = _crontab_in_time_zone(
+        minute=crontab.minute,
+        hour=crontab.hour,
+        day_of_week=crontab.day_of_week,
+        day_of_month=crontab.day_of_month,
+        month_of_year=crontab.month_of_year,
+    )
+    # django-celery-beat's advice when the zone changes: forget the last run, or the next one
+    # is computed from a time read in the old zone. save() (not update()) tells beat.
+    periodic_task.last_run_at = None
+    periodic_task.save()
+    return True
+
+
 @transaction.atomic
 def periodic_tasks_register(*, specs: tuple[PeriodicTaskSpec, ...] | None = None) -> RegistrationResult:
-    """Create the declared periodic tasks that are missing; never touch an existing row.
+    """Create the declared periodic tasks that are missing; leave existing rows as they are,
+    except that a crontab is moved to TIME_ZONE when that changed.
 
-    Operators own interval, enabled flag and the rest once a row exists, so running this on
+    Operators own schedule, enabled flag and the rest once a row exists, so running this on
     every start (as `make run` and the compose entrypoint do) keeps their changes.
     """
-    created, unchanged = [], []
+    created, unchanged, rezoned = [], [], []
     for spec in specs if specs is not None else declared_periodic_tasks():
-        if PeriodicTask.objects.filter(name=spec.name).exists():
-            unchanged.append(spec.name)
+        existing = PeriodicTask.objects.select_related("crontab").filter(name=spec.name).first()
+        if existing is not None:
+            (rezoned if _rezone(existing) else unchanged).append(spec.name)
             continue
         # save() (not bulk_create) so django-celery-beat's signal tells beat about the change.
         PeriodicTask.objects.create(
             name=spec.name,
             task=spec.task,
-            interval=_interval_for(spec.every),
+            **_schedule_for(spec),
             expire_seconds=int(spec.expires.total_seconds()),
             description=spec.description,
             enabled=True,
         )
         created.append(spec.name)
-    log.info("periodic_tasks_registered", created=created, unchanged=len(unchanged))
-    return RegistrationResult(created=created, unchanged=unchanged)
+    log.info("periodic_tasks_registered", created=created, unchanged=len(unchanged), rezoned=rezoned)
+    return RegistrationResult(created=created, unchanged=unchanged, rezoned=rezoned)
 
 
 def periodic_task_run_now(*, periodic_task_id: int) -> str:
-    """Queue one run of a periodic task now, as beat would send it; returns the Celery task id."""
+    """Queue one run of a periodic task now, as beat would send it; returns the Celery task id.
+
+    Raises ServiceUnavailableError (the API's 503) when the broker cannot take it.
+    """
     periodic_task = PeriodicTask.objects.filter(id=periodic_task_id).first()
     if periodic_task is None:
         raise NotFoundError(f"periodic task {periodic_task_id} does not exist")
-    result = current_app.send_task(
-        periodic_task.task,
-        args=json.loads(periodic_task.args or "[]"),
-        kwargs=json.loads(periodic_task.kwargs or "{}"),
-        queue=periodic_task.queue or None,
-        headers={"periodic_task_name": periodic_task.name},
+    try:
+        result = current_app.send_task(
+            periodic_task.task,
+            args=json.loads(periodic_task.args or "[]"),
+            kwargs=json.loads(periodic_task.kwargs or "{}"),
+            queue=periodic_task.queue or None,
+            headers={"periodic_task_name": periodic_task.name},
+        )
+    except OperationalError as error:  # kombu's error once its bounded publish retries are spent
+        log.error("periodic_task_not_queued", periodic_task=periodic_task.name, error=type(error).__name__)
+        raise ServiceUnavailableError("could not queue the task: the task broker is unavailable") from error
+    # The actor is the signed-in user of the admin or API request that asked.
+    audit_record(
+        action=AuditAction.PERIODIC_TASK_RUN,
+        target=periodic_task,
+        detail={"task": periodic_task.task, "celery_task_id": result.id},
     )
     log.info("periodic_task_run_now", periodic_task=periodic_task.name, celery_task_id=result.id)
     return result.id
@@ -99,12 +162,7 @@ def task_results_cleanup(*, older_than: timedelta | None = None, batch_size: int
     """
     retention = older_than or timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
     cutoff = timezone.now() - retention
-    deleted = 0
-    while True:
-        ids = list(TaskResult.objects.filter(date_done__lt=cutoff).values_list("id", flat=True)[:batch_size])
-        if not ids:
-            break
-        deleted += TaskResult.objects.filter(id__in=ids).delete()[0]
+    deleted = delete_in_batches(TaskResult.objects.filter(date_done__lt=cutoff), batch_size=batch_size)
     GroupResult.objects.filter(date_done__lt=cutoff).delete()
     log.info("task_results_cleaned", deleted=deleted, cutoff=cutoff.isoformat())
     return deleted

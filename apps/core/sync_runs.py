@@ -11,14 +11,17 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from celery import current_app
+from celery import current_app, current_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from apps.audit.choices import ActorKind, AuditAction, AuditOutcome
+from apps.audit.services import audit_record
 from apps.core.choices import FINISHED_SYNC_STATUSES, SyncKind, SyncStatus, Trigger
+from apps.core.db_connections import CONNECTION_ERRORS, broken_connections_close
 from apps.core.exceptions import ServiceUnavailableError
 from apps.core.leases import SYNC_LEASE, sync_lease_claim, sync_lease_holder, sync_lease_release
 from apps.core.models import SyncRun
@@ -35,6 +38,22 @@ def sync_run_create(*, kind: SyncKind, account: Model, trigger: Trigger, user=No
         account_type=ContentType.objects.get_for_model(type(account)),
         account_id=account.pk,
         account_name=str(account),
+    )
+
+
+def _audit_sync(run: SyncRun, *, action: AuditAction, outcome: AuditOutcome, **detail: Any) -> None:
+    """Record a sync's queueing or end: beat's runs as the schedule's, the others as their user's."""
+    scheduled = run.trigger == Trigger.SCHEDULE
+    account_type = ContentType.objects.get_for_id(run.account_type_id)  # cached
+    audit_record(
+        action=action,
+        actor=None if scheduled else run.triggered_by,
+        actor_kind=ActorKind.SCHEDULE if scheduled else (None if run.triggered_by_id else ActorKind.SYSTEM),
+        target_type=f"{account_type.app_label}.{account_type.model}",
+        target_id=run.account_id,
+        target_repr=run.account_name,
+        outcome=outcome,
+        detail={"sync_run_id": run.pk, "kind": run.kind, "trigger": run.trigger, **detail},
     )
 
 
@@ -58,6 +77,8 @@ def sync_run_finish(
     now = timezone.now()
     error = error[:MAX_ERROR_LENGTH]
     SyncRun.objects.filter(pk=run.pk).update(status=status, finished_at=now, error=error, **(counts or {}))
+    outcome = AuditOutcome.SUCCESS if status == SyncStatus.SUCCEEDED else AuditOutcome.FAILURE
+    _audit_sync(run, action=AuditAction.SYNC_RUN, outcome=outcome, status=status, error=error, **(counts or {}))
     if not on_account:
         return
     account_values: dict[str, Any] = {"last_sync_at": now, "last_sync_status": status, "last_sync_error": error}
@@ -88,6 +109,9 @@ def sync_run_queue(
             raise ServiceUnavailableError("could not queue the sync: the task broker is unavailable") from error
         SyncRun.objects.filter(pk=run.pk).update(celery_task_id=result.id)
 
+    if run.trigger != Trigger.SCHEDULE:
+        # Beat's queueing is not recorded (every few minutes per account): its run's end is.
+        _audit_sync(run, action=AuditAction.SYNC_QUEUE, outcome=AuditOutcome.SUCCESS)
     transaction.on_commit(send)
     log.info("sync_queued", sync_run_id=run.pk, kind=run.kind, account_id=run.account_id, trigger=run.trigger)
     return run
@@ -123,8 +147,9 @@ def sync_run_execute(
     second run of the same account fails at once instead of working beside the first. `work`
     fills `counts` (created/updated/removed/unchanged) as it goes, so a run that fails half-way
     still records what it finished. An expected error fails the run with its message (after
-    `on_failure`, which may act on the account and return a better message); a time-out too; any
-    other error fails it and is raised so that the worker logs it.
+    `on_failure`, which may act on the account and return a better message); a time-out too; a
+    lost database connection leaves the run running and is raised for the task to retry the run;
+    any other error fails it and is raised so that the worker logs it.
     """
     run = SyncRun.objects.filter(pk=sync_run_id, kind=kind).first()
     if run is None or run.status in FINISHED_SYNC_STATUSES:
@@ -148,21 +173,39 @@ def sync_run_execute(
     bound = log.bind(sync_run_id=run.pk, kind=kind, account_id=account.pk)
     counts: dict[str, int] = {}
     try:
-        work(account, counts)
-    except (*expected_errors, SyncRunPaused) as error:
-        message = (on_failure(account, error) if on_failure else None) or str(error)
-        bound.warning("sync_run_failed", error=message)
-        finish(SyncStatus.FAILED, message, counts)
-    except SoftTimeLimitExceeded:
-        bound.warning("sync_run_timed_out")
-        finish(SyncStatus.FAILED, "timed out: the run went past its time limit (finished work is kept)", counts)
-    except Exception as error:
-        bound.exception("sync_run_crashed")
-        finish(SyncStatus.FAILED, f"internal error: {type(error).__name__}", counts)
+        try:
+            work(account, counts)
+        except (*expected_errors, SyncRunPaused) as error:
+            message = (on_failure(account, error) if on_failure else None) or str(error)
+            bound.warning("sync_run_failed", error=message)
+            finish(SyncStatus.FAILED, message, counts)
+        except SoftTimeLimitExceeded:
+            bound.warning("sync_run_timed_out")
+            finish(SyncStatus.FAILED, f"timed out: {_time_limit_text()} (finished work is kept)", counts)
+        except CONNECTION_ERRORS:
+            raise  # below: the run stays running for the task's retry
+        except Exception as error:
+            bound.exception("sync_run_crashed")
+            finish(SyncStatus.FAILED, f"internal error: {type(error).__name__}", counts)
+            raise
+        else:
+            bound.info("sync_run_succeeded", **counts)
+            finish(SyncStatus.SUCCEEDED, counts=counts)
+    except CONNECTION_ERRORS as error:
+        # The database connection broke (a killed backend, a restarted server): the transaction
+        # under way is lost whole, and the run cannot be recorded on this connection. Drop it so
+        # the lease is released on a fresh one; the task retries the run (a sync is idempotent).
+        bound.warning("sync_run_database_connection_lost", error=type(error).__name__)
+        broken_connections_close()
         raise
-    else:
-        bound.info("sync_run_succeeded", **counts)
-        finish(SyncStatus.SUCCEEDED, counts=counts)
     finally:
         sync_lease_release(model=account_model, account_id=account.pk, owner=owner, lease=lease)
     return sync_run_reload(run)
+
+
+def _time_limit_text() -> str:
+    """'the run took longer than its time limit of 540s' (the limit of the task running it)."""
+    task = current_task
+    limits = getattr(getattr(task, "request", None), "timelimit", None) or (None, None)
+    soft = limits[1] or getattr(task, "soft_time_limit", None)
+    return f"the run took longer than its time limit of {soft:g}s" if soft else "the run went past its time limit"

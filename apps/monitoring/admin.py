@@ -3,7 +3,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from apps.core.exceptions import ConflictError
+from apps.access.admin_checks import permission_check
+from apps.core.admin_secrets import SecretFieldsHiddenFromReadersMixin
+from apps.core.exceptions import ConflictError, PlatformError
 from apps.integrations.notify import NotifyError
 from apps.monitoring import services
 from apps.monitoring.choices import IncidentStatus
@@ -19,6 +21,7 @@ class IncidentAdmin(admin.ModelAdmin):
     search_fields = ("server__hostname", "server__ip", "message")
     list_select_related = ("server",)
     actions = ["acknowledge", "resolve"]
+    has_handle_permission = permission_check("monitoring.handle_incident")
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Incident._meta.fields]
@@ -26,7 +29,7 @@ class IncidentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Acknowledge")
+    @admin.action(description="Acknowledge", permissions=["handle"])
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
         done = 0
         for incident in queryset.filter(status=IncidentStatus.OPEN):
@@ -34,7 +37,7 @@ class IncidentAdmin(admin.ModelAdmin):
             done += 1
         self.message_user(request, f"Acknowledged {done} incident(s).", messages.SUCCESS)
 
-    @admin.action(description="Resolve")
+    @admin.action(description="Resolve", permissions=["handle"])
     def resolve(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
         done = 0
         for incident in queryset.exclude(status=IncidentStatus.RESOLVED):
@@ -73,11 +76,12 @@ class NotificationChannelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["secret"].required = False
+        if "secret" in self.fields:
+            self.fields["secret"].required = False
 
 
 @admin.register(NotificationChannel)
-class NotificationChannelAdmin(admin.ModelAdmin):
+class NotificationChannelAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
     form = NotificationChannelForm
     list_display = (
         "name",
@@ -92,7 +96,7 @@ class NotificationChannelAdmin(admin.ModelAdmin):
     readonly_fields = ("last_success_at", "last_failure_at", "last_error", "consecutive_failures")
     actions = ["send_test"]
 
-    @admin.action(description="Send a test message")
+    @admin.action(description="Send a test message", permissions=["change"])
     def send_test(self, request: HttpRequest, queryset: QuerySet[NotificationChannel]) -> None:
         for channel in queryset:
             try:
@@ -154,13 +158,19 @@ class MonitoredServerAdmin(ServerAdmin):
     )
     inlines = [RecentHealthChecks]
     actions = [*ServerAdmin.actions, "check_now", "accept_host_key"]
+    has_check_permission = permission_check("monitoring.run_health_check")
+    has_accept_host_key_permission = permission_check("servers.accept_host_key")
 
-    @admin.action(description="Check health now")
+    @admin.action(description="Check health now", permissions=["check"])
     def check_now(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
-        batches = services.health_check_queue(server_ids=list(queryset.values_list("pk", flat=True)))
+        try:
+            batches = services.health_check_queue(server_ids=list(queryset.values_list("pk", flat=True)))
+        except PlatformError as error:  # the broker is down: say so instead of a 500 page
+            self.message_user(request, str(error), messages.ERROR)
+            return
         self.message_user(request, f"Queued {batches} health check batch(es).", messages.SUCCESS)
 
-    @admin.action(description="Accept the offered host key")
+    @admin.action(description="Accept the offered host key", permissions=["accept_host_key"])
     def accept_host_key(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
         for server in queryset:
             try:

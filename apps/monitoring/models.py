@@ -27,6 +27,7 @@ class HealthCheck(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        permissions = [("run_health_check", "Can queue health checks")]
         ordering = ["-checked_at", "-id"]
         indexes = [models.Index(fields=["server", "-checked_at"], name="monitoring_check_server_idx")]
 
@@ -63,6 +64,7 @@ class Incident(models.Model):
     last_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        permissions = [("handle_incident", "Can acknowledge and resolve incidents")]
         ordering = ["-opened_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -1,6 +1,6 @@
 """Periodic tasks of the monitoring app (collected by apps.core.schedules)."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from apps.core.schedules import PeriodicTaskSpec
 from apps.monitoring import task_names
@@ -16,7 +16,7 @@ PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
     PeriodicTaskSpec(
         name="cleanup_health_checks",
         task=task_names.CLEANUP_HEALTH_CHECKS,
-        every=timedelta(days=1),
+        daily_at=time(3, 45),
         expires=timedelta(hours=12),
         description="Deletes health check results older than HEALTH_CHECK_RETENTION_DAYS.",
     ),

@@ -5,6 +5,8 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from apps.access.admin_checks import permission_check
+from apps.core.admin_secrets import SecretFieldsHiddenFromReadersMixin
 from apps.core.choices import Trigger
 from apps.core.exceptions import ServiceUnavailableError
 from apps.integrations.github import GitHubError
@@ -24,7 +26,8 @@ class GitHubAccountForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Stored secrets are never shown; a blank entry keeps them (EncryptedTextField).
         for name in ("token", "app_private_key"):
-            self.fields[name].required = False
+            if name in self.fields:
+                self.fields[name].required = False
 
     def clean(self):
         cleaned = super().clean()
@@ -52,7 +55,7 @@ def _queue(modeladmin, request: HttpRequest, accounts, queue, what: str) -> None
 
 
 @admin.register(GitHubAccount)
-class GitHubAccountAdmin(admin.ModelAdmin):
+class GitHubAccountAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
     form = GitHubAccountForm
     list_display = (
         "organization",
@@ -67,8 +70,9 @@ class GitHubAccountAdmin(admin.ModelAdmin):
     search_fields = ("organization",)
     readonly_fields = ("last_sync_at", "last_sync_status", "last_sync_error", "last_successful_sync_at", "not_before")
     actions = ["test_connection", "sync_now", "index_docs_now"]
+    has_sync_permission = permission_check("projects.sync_githubaccount")
 
-    @admin.action(description="Test connection")
+    @admin.action(description="Test connection", permissions=["sync"])
     def test_connection(self, request: HttpRequest, queryset: QuerySet[GitHubAccount]) -> None:
         for account in queryset:
             try:
@@ -79,11 +83,11 @@ class GitHubAccountAdmin(admin.ModelAdmin):
                 repos = summary.get("repo_count")
                 self.message_user(request, f"{account}: connected, {repos} repositories.", messages.SUCCESS)
 
-    @admin.action(description="Sync now")
+    @admin.action(description="Sync now", permissions=["sync"])
     def sync_now(self, request: HttpRequest, queryset: QuerySet[GitHubAccount]) -> None:
         _queue(self, request, queryset, services.github_sync_queue, "sync")
 
-    @admin.action(description="Index docs now")
+    @admin.action(description="Index docs now", permissions=["sync"])
     def index_docs_now(self, request: HttpRequest, queryset: QuerySet[GitHubAccount]) -> None:
         _queue(self, request, queryset, services.docs_index_queue, "docs indexing")
 

@@ -30,6 +30,7 @@ class GitHubAccount(SyncedAccount):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        permissions = [("sync_githubaccount", "Can queue a sync or docs indexing of a GitHub account")]
         ordering = ["organization"]
         constraints = [
             models.UniqueConstraint(fields=["base_url", "organization"], name="projects_unique_organization"),

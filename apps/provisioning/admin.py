@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from apps.access.admin_checks import permission_check
 from apps.core.exceptions import PlatformError
 from apps.provisioning.admin_views import RUN_CHANGE_URL, ServerProvisioningViews
 from apps.provisioning.choices import ACTIVE_RUN_STATUSES, RunStatus
@@ -103,8 +104,7 @@ class ProvisioningRunAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    def has_operate_permission(self, request: HttpRequest, obj=None) -> bool:
-        return super().has_change_permission(request, obj)
+    has_operate_permission = permission_check("provisioning.run_provisioning")
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         # A worker may be acting on an active run: cancel it first.
@@ -198,6 +198,11 @@ class ProvisioningServerAdmin(ServerProvisioningViews, RegisteredServerAdmin):
         ("Provisioning", {"fields": ("lifecycle_reason", "provisioning_runs")}),
     )
     actions = [*RegisteredServerAdmin.actions, "provision", "run_playbook"]
+    has_provision_permission = permission_check("provisioning.run_provisioning")
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        extra_context = {**(extra_context or {}), "has_provision_permission": self.has_provision_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
         opts = self.model._meta
@@ -226,11 +231,11 @@ class ProvisioningServerAdmin(ServerProvisioningViews, RegisteredServerAdmin):
             return None
         return HttpResponseRedirect(self._page_url(queryset.get(), page))
 
-    @admin.action(description="Provision (reinstall and configure)…", permissions=["change"])
+    @admin.action(description="Provision (reinstall and configure)…", permissions=["provision"])
     def provision(self, request: HttpRequest, queryset: QuerySet[Server]):
         return self._one_server(request, queryset, "provision")
 
-    @admin.action(description="Run a playbook…", permissions=["change"])
+    @admin.action(description="Run a playbook…", permissions=["provision"])
     def run_playbook(self, request: HttpRequest, queryset: QuerySet[Server]):
         return self._one_server(request, queryset, "run_playbook")
 

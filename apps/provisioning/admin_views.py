@@ -96,7 +96,7 @@ class ServerProvisioningViews:
         server = self.get_object(request, object_id)
         if server is None:
             raise Http404(f"No server with id {object_id!r}.")
-        if not self.has_change_permission(request, server):
+        if not self.has_provision_permission(request, server):
             raise PermissionDenied
         return server
 

@@ -45,6 +45,7 @@ class ProvisioningRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        permissions = [("run_provisioning", "Can provision servers, run playbooks, retry and cancel runs")]
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

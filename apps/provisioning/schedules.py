@@ -1,6 +1,6 @@
 """Periodic tasks of the provisioning app (collected by apps.core.schedules)."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from apps.core.schedules import PeriodicTaskSpec
 from apps.provisioning import task_names
@@ -16,7 +16,7 @@ PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
     PeriodicTaskSpec(
         name="cleanup_provisioning_runs",
         task=task_names.CLEANUP,
-        every=timedelta(days=1),
+        daily_at=time(4, 15),
         expires=timedelta(hours=12),
         description="Deletes finished provisioning runs (and their output) older than PROVISIONING_RUN_RETENTION_DAYS.",
     ),

@@ -3,11 +3,14 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from apps.access.admin_checks import permission_check
+from apps.core.admin_secrets import SecretFieldsHiddenFromReadersMixin
 from apps.core.choices import Trigger
 from apps.core.exceptions import ServiceUnavailableError
 from apps.integrations.ssh import InvalidKeyError, parse_private_key
 from apps.integrations.time4vps import Time4VPSError
 from apps.servers import services
+from apps.servers.admin_reveal import RootPasswordRevealViews
 from apps.servers.models import ProviderAccount, Server, SshKey
 from apps.servers.services.write import PROVIDER_FIELDS
 from apps.servers.validators import provider_base_url_problems
@@ -24,7 +27,7 @@ class ProviderAccountForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The stored password is never shown, so editing an account must not demand it again:
         # a blank entry keeps it (EncryptedTextField.save_form_data).
-        if self.instance.pk:
+        if self.instance.pk and "password" in self.fields:
             self.fields["password"].required = False
 
     def clean(self):
@@ -49,19 +52,20 @@ def _queue_syncs(modeladmin, request: HttpRequest, accounts) -> None:
 
 
 @admin.register(ProviderAccount)
-class ProviderAccountAdmin(admin.ModelAdmin):
+class ProviderAccountAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
     form = ProviderAccountForm
     list_display = ("name", "kind", "username", "enabled", "last_sync_at", "last_sync_status", "server_count")
     list_filter = ("kind", "enabled", "last_sync_status")
     search_fields = ("name", "username")
     readonly_fields = ("last_sync_at", "last_sync_status", "last_sync_error", "last_successful_sync_at")
     actions = ["test_connection", "sync_now"]
+    has_sync_permission = permission_check("servers.sync_provideraccount")
 
     @admin.display(description="servers")
     def server_count(self, obj: ProviderAccount) -> int:
         return obj.servers.count()
 
-    @admin.action(description="Test connection")
+    @admin.action(description="Test connection", permissions=["sync"])
     def test_connection(self, request: HttpRequest, queryset: QuerySet[ProviderAccount]) -> None:
         for account in queryset:
             try:
@@ -71,13 +75,13 @@ class ProviderAccountAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{account}: connected, {count} server(s) listed.", messages.SUCCESS)
 
-    @admin.action(description="Sync now")
+    @admin.action(description="Sync now", permissions=["sync"])
     def sync_now(self, request: HttpRequest, queryset: QuerySet[ProviderAccount]) -> None:
         _queue_syncs(self, request, queryset)
 
 
 @admin.register(Server)
-class ServerAdmin(admin.ModelAdmin):
+class ServerAdmin(RootPasswordRevealViews, SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "ip",
@@ -103,10 +107,12 @@ class ServerAdmin(admin.ModelAdmin):
         ("Platform", {"fields": platform_fields}),
     )
 
+    has_sync_permission = permission_check("servers.sync_provideraccount")
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # servers come from the provider
 
-    @admin.action(description="Sync their accounts now")
+    @admin.action(description="Sync their accounts now", permissions=["sync"])
     def sync_now(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
         accounts = ProviderAccount.objects.filter(pk__in=queryset.values("provider_account")).distinct()
         _queue_syncs(self, request, accounts)
@@ -135,7 +141,7 @@ class SshKeyForm(forms.ModelForm):
 
 
 @admin.register(SshKey)
-class SshKeyAdmin(admin.ModelAdmin):
+class SshKeyAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
     form = SshKeyForm
     list_display = ("name", "key_type", "fingerprint", "is_default", "created_at")
     actions = ["make_default"]
@@ -164,7 +170,7 @@ class SshKeyAdmin(admin.ModelAdmin):
         )
         obj.pk = created.pk
 
-    @admin.action(description="Make default")
+    @admin.action(description="Make default", permissions=["change"])
     def make_default(self, request: HttpRequest, queryset: QuerySet[SshKey]) -> None:
         key = queryset.first()
         if key:

@@ -19,6 +19,7 @@ class ProviderAccount(SyncedAccount):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        permissions = [("sync_provideraccount", "Can queue a sync of a provider account")]
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -111,6 +112,10 @@ class Server(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        permissions = [
+            ("reveal_root_password", "Can reveal the stored root password (audited, with a reason)"),
+            ("accept_host_key", "Can accept the host key a server offers after a mismatch"),
+        ]
         ordering = ["hostname", "id"]
         constraints = [
             models.UniqueConstraint(fields=["provider_account", "provider_id"], name="servers_unique_provider_id"),

@@ -37,3 +37,26 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Addresses of the proxies allowed to set X-Forwarded-* (comma separated; "*" trusts everyone,
 # only right when nothing but the proxy can reach this port).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# prometheus_client multiprocess mode: each worker writes its metrics to files in this directory
+# and /metrics sums them. Files of an earlier run would be summed in as if still alive, so the
+# directory is emptied before the first worker starts (docs/observability.md).
+PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+
+
+def on_starting(server) -> None:
+    if not PROMETHEUS_MULTIPROC_DIR:
+        return
+    os.makedirs(PROMETHEUS_MULTIPROC_DIR, exist_ok=True)
+    for name in os.listdir(PROMETHEUS_MULTIPROC_DIR):
+        if name.endswith(".db"):
+            os.unlink(os.path.join(PROMETHEUS_MULTIPROC_DIR, name))
+
+
+def child_exit(server, worker) -> None:
+    if not PROMETHEUS_MULTIPROC_DIR:
+        return
+    # A dead worker's live gauges must not be reported; its counters stay and keep counting.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, PROMETHEUS_MULTIPROC_DIR)

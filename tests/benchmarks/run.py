@@ -286,6 +286,7 @@ def bench_search(chunks: int = 50_000, queries: int = 200) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tests.benchmarks.broker import bench_broker
     from tests.benchmarks.health import bench_health_checks
     from tests.benchmarks.provisioning import bench_ansible_phase
 
@@ -296,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         "search": bench_search,
         "health_checks": bench_health_checks,
         "ansible_phase": bench_ansible_phase,
+        "broker": bench_broker,
     }
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.run")
     parser.add_argument("--only", action="append", choices=list(benchmarks), help="run only this one (repeatable)")

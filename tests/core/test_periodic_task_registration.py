@@ -10,18 +10,23 @@ pytestmark = pytest.mark.django_db
 
 def test_every_declared_periodic_task_expires_before_its_next_run():
     for spec in declared_periodic_tasks():
-        assert spec.expires < spec.every, spec.name
+        assert spec.expires < spec.period, spec.name
 
 
-def test_registering_creates_each_declared_task_with_its_interval_and_expiry():
+def test_registering_creates_each_declared_task_with_its_schedule_and_expiry(settings):
+    settings.TIME_ZONE = "Europe/Vilnius"
     periodic_tasks_register()
 
     for spec in declared_periodic_tasks():
         row = PeriodicTask.objects.get(name=spec.name)
         assert row.task == spec.task
         assert row.enabled
-        assert row.interval.every == spec.every.total_seconds()
-        assert row.interval.period == IntervalSchedule.SECONDS
+        if spec.every is not None:
+            assert row.interval.every == spec.every.total_seconds()
+            assert row.interval.period == IntervalSchedule.SECONDS
+        else:
+            assert (row.crontab.hour, row.crontab.minute) == (str(spec.daily_at.hour), str(spec.daily_at.minute))
+            assert str(row.crontab.timezone) == "Europe/Vilnius"
         assert row.expire_seconds == spec.expires.total_seconds()
 
 
@@ -78,4 +83,5 @@ def test_every_app_declares_its_periodic_tasks_and_core_collects_them_once_each(
         "incident_reminders",
         "provisioner_trigger",
         "cleanup_provisioning_runs",
+        "cleanup_audit_events",
     } == set(names)

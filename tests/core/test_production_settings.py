@@ -33,6 +33,7 @@ INVALID_PRODUCTION_ENV = {
     "CACHE_URL": "locmemcache://",
     "FIELD_ENCRYPTION_KEYS": "not-a-fernet-key",
     "CORS_ALLOWED_ORIGINS": "*",
+    "METRICS_TOKEN": "short",
 }
 
 
@@ -101,6 +102,19 @@ def test_malformed_duplicate_or_published_field_encryption_keys_are_refused():
     assert "development key" in problems(field_encryption_keys=[environment.DEVELOPMENT_FIELD_ENCRYPTION_KEY])[0]
 
 
+def test_metrics_that_would_be_public_or_guessable_are_refused():
+    def metrics_problems(token: str = "", networks: tuple[str, ...] = ()) -> list[str]:
+        return environment.metrics_access_problems(token=token, allowed_networks=list(networks))
+
+    # Unconfigured metrics are closed (403 to everyone), not open.
+    assert metrics_problems() == []
+    assert metrics_problems(token="t" * 32, networks=("0.0.0.0/0",)) == []
+    assert metrics_problems(networks=("10.0.0.0/8", "2001:db8::/32")) == []
+    assert "at least 32" in metrics_problems(token="t" * 31)[0]
+    assert "would be public" in metrics_problems(networks=("10.0.0.0/8", "::/0"))[0]
+    assert "'nope'" in metrics_problems(networks=("nope",))[0]
+
+
 def test_production_start_fails_with_one_message_listing_every_problem():
     result = run_django(INVALID_PRODUCTION_ENV, "check")
 
@@ -116,6 +130,7 @@ def test_production_start_fails_with_one_message_listing_every_problem():
         "CACHE_URL uses 'locmemcache'",
         "FIELD_ENCRYPTION_KEYS key #1",
         "CORS_ALLOWED_ORIGINS contains '*'",
+        "METRICS_TOKEN is 5 characters long",
     ):
         assert expected in message, expected
     assert message.count("Refusing to start") == 1
@@ -141,3 +156,28 @@ def test_an_unknown_environment_name_is_refused():
 
     assert result.returncode != 0
     assert "ENVIRONMENT is 'staging'" in result.stderr
+
+
+def broker_settings(broker_url: str, **extra: str) -> list[str]:
+    code = (
+        "import ssl; from tasks import app; tls = app.conf.broker_use_ssl or {}; "
+        "print(app.conf.broker_transport, tls.get('ssl_cert_reqs') == ssl.CERT_REQUIRED, tls.get('ssl_ca_certs'))"
+    )
+    env = {**VALID_PRODUCTION_ENV, "CELERY_BROKER_URL": broker_url, **extra}
+    result = run_django(env, "shell", "--verbosity", "0", "-c", code)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_a_redis_broker_is_used_through_the_platform_transport():
+    assert broker_settings("redis://redis-broker:6379/0") == ["tasks.broker:Transport", "False", "None"]
+
+
+def test_a_tls_broker_has_its_certificate_checked():
+    assert broker_settings("rediss://redis-broker:6380/0") == ["tasks.broker:Transport", "True", "None"]
+    ca = "/etc/fleet/broker-ca.pem"
+    assert broker_settings("rediss://redis-broker:6380/0", CELERY_BROKER_CA_FILE=ca) == [
+        "tasks.broker:Transport",
+        "True",
+        ca,
+    ]

@@ -1,13 +1,13 @@
 """'Run now' for a periodic task, from the admin and from the API, executed by a real worker."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
 
 from apps.core.models import Heartbeat
 from apps.core.services import periodic_tasks_register
 from tests.conftest import wait_for
+from tests.roles import user_with_role
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,7 @@ def test_admin_run_now_action_queues_the_task_and_a_worker_runs_it(celery_worker
 def test_api_run_now_answers_202_with_the_task_id_and_a_worker_runs_it(celery_worker_process):
     periodic_tasks_register()
     client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user(username="ops"))
+    client.force_authenticate(user_with_role("operator", "ops"))
     heartbeat_task = PeriodicTask.objects.get(name="heartbeat")
 
     response = client.post(f"/api/periodic-tasks/{heartbeat_task.pk}/run/")

@@ -73,6 +73,9 @@ def test_platform_service_environment_passes_the_production_rules(services, oper
         cache_url=env["CACHE_URL"],
         field_encryption_keys=environ.Env.parse_value(env["FIELD_ENCRYPTION_KEYS"], list),
         cors_allowed_origins=environ.Env.parse_value(env.get("CORS_ALLOWED_ORIGINS", ""), list),
+    ) + environment.metrics_access_problems(
+        token=env.get("METRICS_TOKEN", ""),
+        allowed_networks=environ.Env.parse_value(env.get("METRICS_ALLOWED_NETWORKS", ""), list),
     )
     assert not problems, f"{name} would refuse to start: {problems}"
     # The operator's values arrive unchanged: nothing in the file stands in for them.

@@ -103,6 +103,25 @@ def test_flower_requires_basic_auth(services, operator_env):
     )
 
 
+def test_flower_is_published_on_loopback_by_default(raw_compose):
+    ports = [str(port) for port in raw_compose["services"]["flower"].get("ports", [])]
+    assert ports, "flower publishes no port"
+    assert all(port.startswith("${FLOWER_BIND:-127.0.0.1}:") for port in ports), ports
+
+
+def test_web_shares_metrics_across_gunicorn_workers_and_guards_them(services, raw_compose):
+    web = environment_of(services["web"])
+    assert web.get("PROMETHEUS_MULTIPROC_DIR", "").startswith("/"), "web's workers would each report their own metrics"
+    conf = (ROOT / "platform" / "docker" / "gunicorn.conf.py").read_text()
+    for hook in ("def on_starting", "def child_exit"):
+        assert hook in conf, f"gunicorn does not manage the metrics directory ({hook})"
+    raw_web = environment_of(raw_compose["services"]["web"])
+    assert raw_web["METRICS_TOKEN"] == "${METRICS_TOKEN:-}", "the metrics token must come from the operator"
+    assert raw_web["METRICS_ALLOWED_NETWORKS"] == "${METRICS_ALLOWED_NETWORKS:-}"
+    for name in ("worker", "beat", "flower"):
+        assert "PROMETHEUS_MULTIPROC_DIR" not in environment_of(services[name]), name
+
+
 def test_migrate_is_one_shot_and_idempotent(services):
     migrate = services["migrate"]
     words = command_words(migrate)

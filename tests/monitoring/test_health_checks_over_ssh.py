@@ -3,7 +3,6 @@
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from apps.integrations.ssh import generate_ed25519
@@ -12,6 +11,7 @@ from apps.monitoring.models import HealthCheck, Incident
 from apps.monitoring.services import health_check_batch, health_check_candidates, health_checker_run
 from apps.servers.choices import HealthStatus, Lifecycle
 from apps.servers.models import Server
+from tests.roles import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def test_a_host_that_accepts_tcp_but_never_speaks_ssh_times_out_instead_of_hangi
     assert latest(healthy).outcome == CheckOutcome.HEALTHY
 
 
-def test_a_changed_host_key_opens_a_mismatch_until_an_operator_accepts_the_new_key(make_server, sshd):
+def test_a_changed_host_key_opens_a_mismatch_until_an_admin_accepts_the_new_key(make_server, sshd):
     server = make_server()
     check(server)
     pinned = server.host_key
@@ -92,7 +92,7 @@ def test_a_changed_host_key_opens_a_mismatch_until_an_operator_accepts_the_new_k
     assert latest(server).outcome == CheckOutcome.HOST_KEY_MISMATCH
 
     client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user(username="ops"))
+    client.force_authenticate(user_with_role("admin", "ops"))
     accepted = client.post(f"/api/servers/{server.pk}/accept-host-key/")
     check(server)
 

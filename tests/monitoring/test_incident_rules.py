@@ -1,7 +1,6 @@
 """Incidents: one per server and kind, escalation, healthy streaks, operator actions."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -11,6 +10,7 @@ from apps.monitoring.models import Incident
 from apps.monitoring.services.incidents import CONNECTION_KINDS, Problem, incidents_apply
 from apps.servers.models import Server
 from apps.servers.services.write import servers_write
+from tests.roles import user_with_role
 from tests.servers.factories import listing, provider_account
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_operators_acknowledge_and_resolve_incidents_through_the_api(server):
     apply(server, UNREACHABLE)
     incident = Incident.objects.get()
     client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user(username="ops"))
+    client.force_authenticate(user_with_role("operator", "ops"))
 
     listed = client.get("/api/incidents/", {"status": "open", "kind": "unreachable", "server": server.pk}).json()
     acknowledged = client.post(f"/api/incidents/{incident.pk}/acknowledge/")

@@ -1,11 +1,11 @@
 """SSH keys, per-server checks and health history over the API."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from apps.integrations.ssh import generate_ed25519
 from apps.servers.models import SshKey
+from tests.roles import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api():
     client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user(username="ops"))
+    client.force_authenticate(user_with_role("admin", "ops"))
     return client
 
 

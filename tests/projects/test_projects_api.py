@@ -3,7 +3,6 @@
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -15,6 +14,7 @@ from apps.projects.models import GitHubAccount, Project
 from apps.projects.services.write import projects_write
 from tests.projects.docs_index.helpers import index_chunks
 from tests.projects.factories import github_account, listing, repository
+from tests.roles import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api():
     client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user(username="ops"))
+    client.force_authenticate(user_with_role("admin", "ops"))
     return client
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from apps.integrations.time4vps import circuit_reset
@@ -14,6 +13,7 @@ from apps.provisioning.models import ProvisioningEvent, ProvisioningPhase, Provi
 from apps.servers.choices import Connection, Lifecycle
 from apps.servers.models import Server
 from tests.conftest import purge_queues
+from tests.roles import user_with_role
 from tests.servers.factories import provider_account
 
 pytestmark = pytest.mark.django_db
@@ -370,12 +370,8 @@ def test_running_a_playbook_on_a_server_that_is_not_ready_is_refused(operator, m
     assert not ProvisioningRun.objects.exists()
 
 
-def test_the_provisioning_pages_need_the_change_permission(client, make_server):
-    viewer = get_user_model().objects.create_user(username="viewer", password="x" * 16, is_staff=True)
-    viewer.user_permissions.add(
-        Permission.objects.get(codename="view_server"), Permission.objects.get(codename="view_provisioningrun")
-    )
-    client.force_login(viewer)
+def test_the_provisioning_pages_need_the_provisioning_permission(client, make_server):
+    client.force_login(user_with_role("viewer"))
     server = make_server()
     run = make_run(server, status=RunStatus.RUNNING)
 

@@ -20,6 +20,7 @@ from apps.servers.choices import Connection, Lifecycle
 from apps.servers.models import Server
 from tests.conftest import purge_queues
 from tests.provisioning.helpers import OS
+from tests.roles import user_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +35,7 @@ def clean_broker():
 @pytest.fixture
 def api(db):
     client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user(username="ops"))
+    client.force_authenticate(user_with_role("operator", "ops"))
     return client
 
 

@@ -38,7 +38,9 @@ def group_alive(pgid: int) -> bool:
 def test_a_worker_killed_during_ansible_is_resumed_by_the_next_worker_without_a_second_reinstall(
     ssh_server, sshd, start_celery, fast_provisioning
 ):
-    env = {**fast_provisioning, "PROVISIONING_STALL_SECONDS": "5", "PROVISIONING_TEST_SLOW_SECONDS": "8"}
+    # The slow task outlasts the stall and a worker's start, so the orphaned playbook is still
+    # running when the next worker takes over (it would die at its next output otherwise).
+    env = {**fast_provisioning, "PROVISIONING_STALL_SECONDS": "5", "PROVISIONING_TEST_SLOW_SECONDS": "25"}
     first = start_provisioning_worker(start_celery, env)
     run = provision_request(server=ssh_server, os_template=OS, playbook="slow.yml", confirm=True)
     started = sshd.home / "provisioning-test" / f"slow-started-{run.pk}"

@@ -3,7 +3,6 @@ from django.urls import path
 from apps.core.api import views
 
 urlpatterns = [
-    path("auth/token/", views.TokenObtainApi.as_view(), name="api-token"),
     path("periodic-tasks/", views.PeriodicTaskListApi.as_view(), name="periodic-task-list"),
     path("periodic-tasks/<int:pk>/run/", views.PeriodicTaskRunApi.as_view(), name="periodic-task-run"),
     path("system/heartbeat/", views.HeartbeatApi.as_view(), name="heartbeat"),

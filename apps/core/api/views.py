@@ -1,6 +1,5 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,17 +13,11 @@ from apps.core.api.serializers import (
 )
 
 
-class TokenObtainApi(ObtainAuthToken):
-    """Exchange a username and password for the user's API token: `{"token": "..."}`."""
-
-    # Only JSON and form bodies: the browsable form would echo credentials back.
-    renderer_classes = ObtainAuthToken.renderer_classes
-
-
 class PeriodicTaskListApi(ListAPIView):
     """The periodic tasks beat runs, with their schedule and last run."""
 
     serializer_class = PeriodicTaskOutputSerializer
+    permissions_by_method = {"GET": "django_celery_beat.view_periodictask"}
 
     def get_queryset(self):
         return selectors.periodic_task_list()
@@ -32,6 +25,8 @@ class PeriodicTaskListApi(ListAPIView):
 
 class PeriodicTaskRunApi(APIView):
     """Queue one run of a periodic task now (the admin's "run now")."""
+
+    permissions_by_method = {"POST": "core.run_periodic_task"}
 
     @extend_schema(request=None, responses={202: QueuedTaskOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
@@ -41,6 +36,8 @@ class PeriodicTaskRunApi(APIView):
 
 class HeartbeatApi(APIView):
     """When beat last sent the heartbeat and when a worker last ran it."""
+
+    permissions_by_method = {"GET": "core.view_heartbeat"}
 
     @extend_schema(responses=HeartbeatOutputSerializer)
     def get(self, request: Request) -> Response:

@@ -132,14 +132,16 @@ def run_playbook(
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_HOST_KEY_CHECKING": "True",
     }
-    if known_hosts is not None:
-        known_hosts_file = private_dir / "known_hosts"
-        known_hosts_file.write_text(known_hosts)
-        envvars["ANSIBLE_SSH_COMMON_ARGS"] = (
-            f"-o UserKnownHostsFile={known_hosts_file} -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes"
-        )
     finished = False
     try:
+        # Inside the try: a disk that fills up here must not leave the private directory behind.
+        if known_hosts is not None:
+            known_hosts_file = private_dir / "known_hosts"
+            known_hosts_file.write_text(known_hosts)
+            envvars["ANSIBLE_SSH_COMMON_ARGS"] = (
+                f"-o UserKnownHostsFile={known_hosts_file} -o GlobalKnownHostsFile=/dev/null "
+                "-o StrictHostKeyChecking=yes"
+            )
         runner = ansible_runner.run(
             private_data_dir=str(private_dir),
             project_dir=str(playbook_dir),

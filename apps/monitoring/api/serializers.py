@@ -18,8 +18,8 @@ class IncidentFilter(django_filters.FilterSet):
 
 class IncidentOutputSerializer(serializers.ModelSerializer):
     server_name = serializers.CharField(source="server.__str__", read_only=True)
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Incident

@@ -24,6 +24,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     queryset = Incident.objects.none()  # for the schema; requests use the selector
     serializer_class = IncidentOutputSerializer
+    permissions_by_action = {"acknowledge": "monitoring.handle_incident", "resolve": "monitoring.handle_incident"}
     filterset_class = IncidentFilter
     ordering_fields = ["opened_at", "last_seen_at", "severity"]
 
@@ -46,6 +47,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 class ServerHealthCheckApi(APIView):
     """Check this server now (202); the result appears in its health checks."""
 
+    permissions_by_method = {"POST": "monitoring.run_health_check"}
+
     @extend_schema(request=None, responses={202: ChecksQueuedOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
         server = get_object_or_404(Server, pk=pk)
@@ -56,6 +59,8 @@ class ServerHealthCheckApi(APIView):
 class ServerHealthCheckListApi(ListAPIView):
     """This server's health checks, newest first."""
 
+    permissions_by_method = {"GET": "monitoring.view_healthcheck"}
+
     queryset = HealthCheck.objects.none()  # for the schema; requests use the selector
     serializer_class = HealthCheckOutputSerializer
 
@@ -64,7 +69,9 @@ class ServerHealthCheckListApi(ListAPIView):
 
 
 class ServerAcceptHostKeyApi(APIView):
-    """Pin the host key the server offered after a host key mismatch."""
+    """Pin the host key the server offered after a host key mismatch (admins: it decides whom SSH trusts)."""
+
+    permissions_by_method = {"POST": "servers.accept_host_key"}
 
     @extend_schema(request=None, responses=HostKeyOutputSerializer)
     def post(self, request: Request, pk: int) -> Response:

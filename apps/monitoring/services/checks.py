@@ -17,9 +17,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
+from apps.audit.choices import ActorKind, AuditAction
+from apps.audit.services import audit_record
 from apps.core.batching import batches
-from apps.core.exceptions import ValidationError
+from apps.core.exceptions import ServiceUnavailableError, ValidationError
 from apps.integrations.common.errors import IntegrationError
 from apps.integrations.ssh import (
     HEALTH_COMMANDS,
@@ -260,8 +263,7 @@ def health_check_now(*, server_id: int) -> Outcome | None:
     return outcomes[0] if outcomes else None
 
 
-def health_check_queue(*, server_ids: list[int]) -> int:
-    """Queue checks of these servers in batches (the health queue); returns how many batches."""
+def _queue_batches(server_ids: list[int]) -> int:
     count = 0
     for batch in batches(server_ids, settings.HEALTH_CHECK_BATCH_SIZE):
         current_app.send_task(task_names.CHECK_BATCH, kwargs={"server_ids": list(batch)})
@@ -269,11 +271,38 @@ def health_check_queue(*, server_ids: list[int]) -> int:
     return count
 
 
+def health_check_queue(*, server_ids: list[int]) -> int:
+    """Queue checks of these servers in batches (the health queue); returns how many batches.
+
+    Raises ServiceUnavailableError (the API's 503) when the broker cannot take them.
+    """
+    try:
+        count = _queue_batches(server_ids)
+    except OperationalError as error:  # kombu's error once its bounded publish retries are spent
+        log.error("health_checks_not_queued", servers=len(server_ids), error=type(error).__name__)
+        raise ServiceUnavailableError("could not queue the checks: the task broker is unavailable") from error
+    # One event per request, with the servers' ids (the actor: the request's signed-in user).
+    one = Server.objects.filter(pk=server_ids[0]).first() if len(server_ids) == 1 else None
+    audit_record(
+        action=AuditAction.HEALTH_CHECK_QUEUE,
+        target=one,
+        target_type="" if one else Server._meta.label_lower,
+        detail={"servers": len(server_ids), "batches": count, "server_ids": server_ids[:100]},
+    )
+    return count
+
+
 def health_checker_run() -> dict[str, int]:
     """Beat, every 2 minutes: queue checks of every server that should be up; count the rest."""
     candidates = list(health_check_candidates().values_list("pk", flat=True))
     skipped = Server.objects.exclude(pk__in=candidates).exclude(lifecycle=Lifecycle.REMOVED).count()
-    batches_queued = health_check_queue(server_ids=candidates)
+    batches_queued = _queue_batches(candidates)
+    audit_record(
+        action=AuditAction.HEALTH_CHECK_RUN,
+        actor_kind=ActorKind.SCHEDULE,
+        target_type=Server._meta.label_lower,
+        detail={"servers": len(candidates), "skipped": skipped, "batches": batches_queued},
+    )
     log.info("health_checker_queued", servers=len(candidates), skipped=skipped, batches=batches_queued)
     return {"servers": len(candidates), "skipped": skipped, "batches": batches_queued}
 

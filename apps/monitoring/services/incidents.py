@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record, audit_refusals
 from apps.core.exceptions import ConflictError
 from apps.monitoring.choices import (
     ACTIVE_INCIDENT_STATUSES,
@@ -130,22 +132,30 @@ def incidents_close(*, server: Server, kind: IncidentKind, now: datetime | None 
 
 
 def incident_acknowledge(*, incident: Incident, user) -> Incident:
-    if incident.status != IncidentStatus.OPEN:
-        raise ConflictError(f"incident {incident.pk} is {incident.status}: only an open incident can be acknowledged")
-    incident.status = IncidentStatus.ACKNOWLEDGED
-    incident.acknowledged_at = timezone.now()
-    incident.acknowledged_by = user
-    incident.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    with audit_refusals(action=AuditAction.INCIDENT_ACKNOWLEDGE, actor=user, target=incident):
+        if incident.status != IncidentStatus.OPEN:
+            raise ConflictError(
+                f"incident {incident.pk} is {incident.status}: only an open incident can be acknowledged"
+            )
+    with transaction.atomic():
+        incident.status = IncidentStatus.ACKNOWLEDGED
+        incident.acknowledged_at = timezone.now()
+        incident.acknowledged_by = user
+        incident.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+        audit_record(action=AuditAction.INCIDENT_ACKNOWLEDGE, actor=user, target=incident)
     log.info("incident_acknowledged", incident_id=incident.pk, user_id=user.pk)
     return incident
 
 
 def incident_resolve(*, incident: Incident, user) -> Incident:
-    if incident.status == IncidentStatus.RESOLVED:
-        raise ConflictError(f"incident {incident.pk} is already resolved")
-    incident.status = IncidentStatus.RESOLVED
-    incident.resolved_at = timezone.now()
-    incident.resolved_by = user
-    incident.save(update_fields=["status", "resolved_at", "resolved_by"])
+    with audit_refusals(action=AuditAction.INCIDENT_RESOLVE, actor=user, target=incident):
+        if incident.status == IncidentStatus.RESOLVED:
+            raise ConflictError(f"incident {incident.pk} is already resolved")
+    with transaction.atomic():
+        incident.status = IncidentStatus.RESOLVED
+        incident.resolved_at = timezone.now()
+        incident.resolved_by = user
+        incident.save(update_fields=["status", "resolved_at", "resolved_by"])
+        audit_record(action=AuditAction.INCIDENT_RESOLVE, actor=user, target=incident)
     log.info("incident_resolved", incident_id=incident.pk, user_id=user.pk, automatic=False)
     return incident

@@ -55,6 +55,8 @@ class GitHubAccountInputSerializer(serializers.Serializer):
 
 class ProjectOutputSerializer(serializers.ModelSerializer):
     account = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Not a URLField: the column may be blank (GitHub gave no page), and "" is no URI.
+    html_url = serializers.CharField(read_only=True, help_text="The repository's page on GitHub; may be empty.")
 
     class Meta:
         model = Project

@@ -25,6 +25,7 @@ class GitHubAccountViewSet(
 
     queryset = GitHubAccount.objects.none()  # for the schema; requests use the selector
     serializer_class = GitHubAccountOutputSerializer
+    permissions_by_action = {"sync": "projects.sync_githubaccount"}
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -58,6 +59,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     queryset = Project.objects.none()  # for the schema; requests use the selector
     serializer_class = ProjectOutputSerializer
+    permissions_by_action = {"search": "projects.view_project"}
     filterset_class = ProjectFilter
     search_fields = ["full_name", "description", "summary"]
     ordering_fields = ["full_name", "pushed_at", "created_at", "docs_indexed_at"]

@@ -42,8 +42,8 @@ class ProvisioningPhaseOutputSerializer(serializers.ModelSerializer):
 
 class ProvisioningRunOutputSerializer(serializers.ModelSerializer):
     server_name = serializers.CharField(source="server.__str__", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    canceled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    canceled_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     phases = ProvisioningPhaseOutputSerializer(many=True, read_only=True)
     stats = serializers.DictField(
         child=serializers.DictField(child=serializers.IntegerField()),

@@ -32,6 +32,8 @@ class ServerProvisionApi(APIView):
     removed, busy at the provider or already has an active run (the body carries `active_run_id`).
     """
 
+    permissions_by_method = {"POST": "provisioning.run_provisioning"}
+
     @extend_schema(request=ProvisionInputSerializer, responses={202: ProvisioningRunQueuedOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
         server = get_object_or_404(Server.objects.select_related("provider_account"), pk=pk)
@@ -50,6 +52,8 @@ class ServerProvisionApi(APIView):
 class ServerRunPlaybookApi(APIView):
     """Run a playbook on a ready server without reinstalling it (the Ansible phase alone)."""
 
+    permissions_by_method = {"POST": "provisioning.run_provisioning"}
+
     @extend_schema(request=RunPlaybookInputSerializer, responses={202: ProvisioningRunQueuedOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
         server = get_object_or_404(Server, pk=pk)
@@ -64,6 +68,11 @@ class ProvisioningRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     queryset = ProvisioningRun.objects.none()  # for the schema; requests use the selector
     serializer_class = ProvisioningRunOutputSerializer
+    permissions_by_action = {
+        "events": "provisioning.view_provisioningrun",
+        "retry": "provisioning.run_provisioning",
+        "cancel": "provisioning.run_provisioning",
+    }
     filterset_class = RunFilter
     ordering_fields = ["created_at", "finished_at"]
 

@@ -45,6 +45,22 @@ class CancelWatch:
         return self.lost
 
 
+class ControllerErrorWatch:
+    """Remembers the last OS error ansible-playbook itself printed (a traceback on this machine:
+    its work directory full or read-only), so a run that dies of it says why instead of only its
+    exit status."""
+
+    PATTERN = re.compile(r"(?:OSError|PermissionError): (\[Errno \d+\] [^\r\n]{1,200})")
+
+    def __init__(self) -> None:
+        self.last = ""
+
+    def __call__(self, event_data: dict) -> None:
+        found = self.PATTERN.findall(str(event_data.get("stdout") or ""))
+        if found:
+            self.last = found[-1].strip()
+
+
 def host_alias(server: Server) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "-", server.hostname or "") or f"server-{server.pk}"
 
@@ -101,6 +117,12 @@ def step(ctx: PhaseContext) -> Done | Wait:
     ansible_process_stop(run_id=ctx.run.pk)  # an earlier attempt's, if it still runs here
     recorder = EventRecorder(run_id=ctx.run.pk, attempt=ctx.record.attempts)
     watch = CancelWatch(ctx)
+    controller_errors = ControllerErrorWatch()
+
+    def on_event(event_data: dict) -> None:
+        controller_errors(event_data)
+        recorder.add(event_data)
+
     work_root = Path(settings.VAR_DIR) / "provisioning"
     try:
         with tempfile.TemporaryDirectory(prefix=f"run-{ctx.run.pk}-", dir=_ensure(work_root)) as work_dir:
@@ -114,7 +136,7 @@ def step(ctx: PhaseContext) -> Done | Wait:
                 work_root=work_root,
                 timeout=settings.PROVISIONING_ANSIBLE_TIMEOUT_SECONDS,
                 cancel_callback=watch,
-                event_handler=recorder.add,
+                event_handler=on_event,
                 on_process=lambda pgid: ansible_process_record(run_id=ctx.run.pk, pgid=pgid),
                 ssh_key=target["ssh_key"],
                 known_hosts=target["known_hosts"],
@@ -135,7 +157,11 @@ def step(ctx: PhaseContext) -> Done | Wait:
         )
     if result.unreachable:
         raise PhaseError(f"the host became unreachable during the playbook ({recorder.last_failure})", retryable=True)
-    detail = recorder.last_failure or f"ansible-playbook exited with status {result.rc}"
+    detail = (
+        recorder.last_failure
+        or (controller_errors.last and f"ansible-playbook stopped: {controller_errors.last}")
+        or f"ansible-playbook exited with status {result.rc}"
+    )
     raise PhaseError(f"the playbook failed: {detail}", retryable=False)
 
 

@@ -35,6 +35,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.core.db_connections import broken_connections_close, connection_lost
 from apps.provisioning import task_names
 from apps.provisioning.choices import ACTIVE_RUN_STATUSES, PHASES_BY_KIND, Phase, PhaseStatus, RunKind, RunStatus
 from apps.provisioning.models import ProvisioningPhase, ProvisioningRun
@@ -183,6 +184,11 @@ def phase_execute(*, run_id: int, phase: Phase, token: int, step: Step) -> str:
         except Superseded:
             raise
         except Exception as error:
+            if connection_lost(error):
+                # The database connection broke under the step: record the retry on a fresh one.
+                ctx.log.warning("provisioning_phase_database_connection_lost", error=type(error).__name__)
+                broken_connections_close()
+                return _failed(ctx, "the database connection was lost", retryable=True)
             ctx.log.exception("provisioning_phase_crashed")
             return _failed(ctx, f"internal error ({type(error).__name__})", retryable=True)
         if isinstance(outcome, Wait):

@@ -6,6 +6,8 @@ import structlog
 from django.db import transaction
 from django.utils import timezone
 
+from apps.audit.choices import ActorKind, AuditAction, AuditOutcome
+from apps.audit.services import audit_record
 from apps.monitoring.choices import IncidentKind, Severity
 from apps.monitoring.services import (
     Problem,
@@ -22,6 +24,18 @@ from apps.servers.models import Server
 
 log = structlog.get_logger(__name__)
 UNFINISHED_PHASE_STATUSES = (PhaseStatus.PENDING, PhaseStatus.RUNNING, PhaseStatus.WAITING, PhaseStatus.RETRYING)
+
+
+def run_finished_audit(run: ProvisioningRun, *, status: RunStatus, error: str = "") -> None:
+    """A run reached its end: recorded for whoever asked for it (or the system, for the trigger's runs)."""
+    audit_record(
+        action=AuditAction.RUN_FINISH,
+        actor=run.requested_by,
+        actor_kind=None if run.requested_by_id else ActorKind.SYSTEM,
+        target=run,
+        outcome=AuditOutcome.SUCCESS if status == RunStatus.SUCCEEDED else AuditOutcome.FAILURE,
+        detail={"server_id": run.server_id, "kind": run.kind, "status": status, "phase": run.phase, "error": error},
+    )
 
 
 def reinstall_requested(run: ProvisioningRun) -> bool:
@@ -44,6 +58,7 @@ def run_succeed(ctx: PhaseContext) -> None:
         Server.objects.filter(pk=run.server_id).update(**changes)
         events = incidents_close(server=ctx.server, kind=IncidentKind.PROVISIONING_FAILED, now=now)
         notifications_queue(events=events)
+        run_finished_audit(run, status=RunStatus.SUCCEEDED)
         what = "provisioned and ready" if run.kind == RunKind.PROVISION else f"configured with {run.playbook}"
         notifications_announce(
             server=ctx.server,
@@ -86,12 +101,14 @@ def run_fail(*, run: ProvisioningRun, token: int, message: str, phase_error: str
             now=now,
         )
         notifications_queue(events=events)
+        run_finished_audit(run, status=RunStatus.FAILED, error=message)
     log.warning("provisioning_run_failed", run_id=run.pk, server_id=run.server_id, error=message)
 
 
 def run_canceled(*, run: ProvisioningRun, user) -> None:
     """Record the end of a run an operator canceled (its status is already canceled)."""
     now = timezone.now()
+    run_finished_audit(run, status=RunStatus.CANCELED, error=run.error)
     ProvisioningPhase.objects.filter(run=run, status__in=UNFINISHED_PHASE_STATUSES).exclude(
         status=PhaseStatus.PENDING
     ).update(status=PhaseStatus.CANCELED, finished_at=now)

@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record, audit_refusals
 from apps.core.exceptions import ConflictError, ServiceUnavailableError, ValidationError
 from apps.integrations.time4vps import Time4VPSError
 from apps.provisioning import task_names
@@ -15,7 +17,7 @@ from apps.provisioning.choices import ACTIVE_RUN_STATUSES, PHASES_BY_KIND, Phase
 from apps.provisioning.models import ProvisioningPhase, ProvisioningRun
 from apps.provisioning.selectors import provisioning_run_active
 from apps.provisioning.services.engine import stall_bound
-from apps.provisioning.services.outcomes import run_canceled
+from apps.provisioning.services.outcomes import run_canceled, run_finished_audit
 from apps.provisioning.services.playbooks import playbook_check, playbook_default
 from apps.servers.choices import Lifecycle
 from apps.servers.models import Server
@@ -51,6 +53,22 @@ def server_os_templates(server: Server) -> list[tuple[str, str]]:
         raise ServiceUnavailableError(f"could not read the server's OS templates from the provider: {error}") from None
 
 
+def _audit_requested(run: ProvisioningRun, *, action: AuditAction, user) -> None:
+    audit_record(
+        action=action,
+        actor=user,
+        target=run,
+        detail={
+            "server_id": run.server_id,
+            "kind": run.kind,
+            "phase": run.phase,
+            "status": run.status,
+            "os": run.os_template,
+            "playbook": run.playbook,
+        },
+    )
+
+
 def run_dispatch(*, run: ProvisioningRun) -> None:
     """Queue the run's current phase once the caller's transaction commits.
 
@@ -79,6 +97,8 @@ def _queue_failed(*, run_id: int, token: int, error: Exception) -> None:
         Server.objects.filter(pk=run.server_id, lifecycle=Lifecycle.PENDING_SETUP).update(
             lifecycle=run.lifecycle_before or Lifecycle.DISCOVERED
         )
+    if updated:
+        run_finished_audit(run, status=RunStatus.FAILED, error=message)
     log.error("provisioning_run_not_queued", run_id=run_id, error=type(error).__name__)
 
 
@@ -116,6 +136,14 @@ def provision_request(
 ) -> ProvisioningRun:
     """Reinstall `server` with `os_template` and configure it with `playbook` (default: the one
     for its connection). Raises ValidationError (400), ConflictError (409) or ServiceUnavailableError."""
+    asked = {"os": os_template, "playbook": playbook, "confirm": confirm}
+    with audit_refusals(action=AuditAction.PROVISION, actor=user, target=server, detail=asked):
+        run = _provision(server=server, os_template=os_template, playbook=playbook, confirm=confirm, user=user)
+    _audit_requested(run, action=AuditAction.PROVISION, user=user)
+    return run
+
+
+def _provision(*, server: Server, os_template: str, playbook: str | None, confirm: bool, user) -> ProvisioningRun:
     if confirm is not True:
         raise ValidationError({"confirm": [CONFIRM_MESSAGE]})
     if not isinstance(os_template, str) or not os_template.strip():
@@ -137,6 +165,13 @@ def provision_request(
 
 def playbook_run_request(*, server: Server, playbook: str, user=None) -> ProvisioningRun:
     """Run `playbook` on a ready server without reinstalling it (the Ansible phase alone)."""
+    with audit_refusals(action=AuditAction.RUN_PLAYBOOK, actor=user, target=server, detail={"playbook": playbook}):
+        run = _playbook_run(server=server, playbook=playbook, user=user)
+    _audit_requested(run, action=AuditAction.RUN_PLAYBOOK, user=user)
+    return run
+
+
+def _playbook_run(*, server: Server, playbook: str, user) -> ProvisioningRun:
     if not playbook:
         raise ValidationError({"playbook": ["name the playbook to run"]})
     if server.lifecycle != Lifecycle.READY:
@@ -149,6 +184,13 @@ def playbook_run_request(*, server: Server, playbook: str, user=None) -> Provisi
 def run_retry(*, run: ProvisioningRun, user=None) -> ProvisioningRun:
     """Resume a failed or canceled run from the phase it stopped in, with a fresh attempt budget.
     What the run recorded (a provider task already asked for, say) is kept, so nothing is redone."""
+    with audit_refusals(action=AuditAction.RUN_RETRY, actor=user, target=run, detail={"status": run.status}):
+        run = _retry(run=run, user=user)
+    _audit_requested(run, action=AuditAction.RUN_RETRY, user=user)
+    return run
+
+
+def _retry(*, run: ProvisioningRun, user) -> ProvisioningRun:
     if run.status not in (RunStatus.FAILED, RunStatus.CANCELED):
         raise ConflictError(f"run #{run.pk} is {run.status}: only a failed or canceled run can be retried")
     latest = ProvisioningRun.objects.filter(server_id=run.server_id).order_by("-created_at", "-id").first()
@@ -188,6 +230,13 @@ def run_retry(*, run: ProvisioningRun, user=None) -> ProvisioningRun:
 def run_cancel(*, run: ProvisioningRun, user=None) -> ProvisioningRun:
     """Stop an active run. A running playbook is stopped through its cancel callback within
     seconds; a provider task already started is left to finish, and the run says so."""
+    with audit_refusals(action=AuditAction.RUN_CANCEL, actor=user, target=run):
+        run = _cancel(run=run, user=user)
+    _audit_requested(run, action=AuditAction.RUN_CANCEL, user=user)
+    return run
+
+
+def _cancel(*, run: ProvisioningRun, user) -> ProvisioningRun:
     now = timezone.now()
     in_flight = (
         ProvisioningPhase.objects.filter(

@@ -108,7 +108,7 @@ class ServerUpdateInputSerializer(serializers.Serializer):
 
 class SyncRunOutputSerializer(serializers.ModelSerializer):
     provider_account = serializers.IntegerField(source="account_id", read_only=True)
-    triggered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    triggered_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:

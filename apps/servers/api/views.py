@@ -30,6 +30,7 @@ class ProviderAccountViewSet(viewsets.ModelViewSet):
     # For the schema generator only: requests go through get_queryset (the selectors).
     queryset = ProviderAccount.objects.none()
     serializer_class = ProviderAccountOutputSerializer
+    permissions_by_action = {"sync": "servers.sync_provideraccount"}
     search_fields = ["name", "username"]
     ordering_fields = ["name", "last_sync_at", "created_at"]
 

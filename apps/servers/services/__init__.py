@@ -7,6 +7,11 @@ from apps.servers.services.accounts import (
     sandbox_account_ensure,
 )
 from apps.servers.services.keys import ssh_key_create, ssh_key_make_default
+from apps.servers.services.root_password import (
+    root_password_reveal,
+    root_password_reveal_allowed,
+    root_password_reveal_authorize,
+)
 from apps.servers.services.servers import server_update
 from apps.servers.services.sync import server_sync_all, server_sync_now, server_sync_queue, server_sync_run
 from apps.servers.services.write import servers_write
@@ -15,6 +20,9 @@ __all__ = [
     "provider_account_create",
     "provider_account_test_connection",
     "provider_account_update",
+    "root_password_reveal",
+    "root_password_reveal_allowed",
+    "root_password_reveal_authorize",
     "sandbox_account_ensure",
     "server_sync_all",
     "server_sync_now",

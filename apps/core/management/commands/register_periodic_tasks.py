@@ -10,6 +10,8 @@ class Command(BaseCommand):
         result = periodic_tasks_register()
         for name in result.created:
             self.stdout.write(f"created {name}")
+        for name in result.rezoned:
+            self.stdout.write(f"moved {name} to TIME_ZONE")
         self.stdout.write(
             self.style.SUCCESS(f"periodic tasks: {len(result.created)} created, {len(result.unchanged)} unchanged")
         )

@@ -1,0 +1,57 @@
+"""API authentication by personal token: `Authorization: Token <value>` or `Bearer <value>`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from knox.auth import TokenAuthentication
+from rest_framework import exceptions
+from rest_framework.authentication import get_authorization_header
+
+from apps.access import services
+from apps.access.models import ApiToken
+
+# "Token" is what existing clients send; "Bearer" is what most HTTP tooling sends.
+KEYWORDS = (b"token", b"bearer")
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    def authenticate(self, request: Any) -> tuple[Any, ApiToken] | None:
+        auth = get_authorization_header(request).split()
+        if not auth or auth[0].lower() not in KEYWORDS:
+            return None  # no header, or one meant for another scheme
+        if len(auth) == 1:
+            raise exceptions.AuthenticationFailed(_("Invalid token header. No credentials provided."))
+        if len(auth) > 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header. Token string should not contain spaces."))
+        try:
+            auth[1].decode("utf-8")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        user, token = self.authenticate_credentials(auth[1])
+        services.token_mark_used(token=token)
+        return user, token
+
+    def _cleanup_token(self, auth_token: ApiToken) -> bool:
+        # knox deletes every expired token of the user on each request (a query per request);
+        # here an expired token is only refused, as if it did not exist. The services delete
+        # a user's expired tokens when the user gets a new one.
+        return auth_token.expiry is not None and auth_token.expiry <= timezone.now()
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema (and Swagger UI's Authorize button) describes the token."""
+
+    target_class = ApiTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'A personal API token, sent as "Token <value>" or "Bearer <value>".',
+        }

@@ -1,0 +1,57 @@
+"""Fixtures for the API's bad-input tests: a seeded world and an operator signed in with a real token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from tests.access.test_route_permissions import world
+from tests.roles import user_with_role
+
+OPERATOR_PASSWORD = "fuzz-operator-password"
+TIMEOUT = 10
+# High enough that no fuzzed request meets a 429 that would hide the real answer.
+UNTHROTTLED = "1000000/min"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    base_url: str
+    headers: dict[str, str]
+    ids: dict[str, int]
+
+
+@pytest.fixture
+def unthrottled(settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": dict.fromkeys(rates, UNTHROTTLED),
+    }
+
+
+@pytest.fixture
+def operator_over_http(live_server, unthrottled) -> SignedIn:
+    """An operator holding a token from POST /api/auth/token/, and one object of every kind."""
+    ids = world()
+    user = user_with_role("operator", "fuzz-operator")
+    user.set_password(OPERATOR_PASSWORD)
+    user.save()
+    # A second token of the operator's own, for the /api/auth/tokens/{id}/ routes to act on:
+    # revoking the token the requests carry would sign the rest of the run out.
+    from apps.access.services import token_create
+
+    ids["auth"] = token_create(user=user, name="fuzz-target", expires_in_days=1)[0].pk
+    from apps.audit.models import AuditEvent
+
+    ids["audit-events"] = AuditEvent.objects.latest("pk").pk  # token_create wrote one
+    response = requests.post(
+        f"{live_server.url}/api/auth/token/",
+        json={"username": user.username, "password": OPERATOR_PASSWORD},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 200, response.text
+    headers = {"Authorization": f"Token {response.json()['token']}"}
+    return SignedIn(base_url=live_server.url, headers=headers, ids=ids)

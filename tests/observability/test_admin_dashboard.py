@@ -1,0 +1,136 @@
+"""The admin index shows the fleet, open incidents, periodic tasks and the day's failures, to those
+who may view them, with a fixed number of queries; task results are readable in the admin."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from apps.observability.dashboard import dashboard_for
+from tests.observability import builders
+from tests.roles import user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def dashboard_of(client) -> str:
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    start = page.index('<div id="platform-dashboard">')
+    return page[start : page.index('<div id="content-main">', start)]
+
+
+@pytest.fixture
+def fleet():
+    now = timezone.now()
+    account = builders.provider_account()
+    web = builders.server(account=account, lifecycle="ready", health_status="healthy")
+    db = builders.server(account=account, lifecycle="ready", health_status="unreachable")
+    builders.server(account=account, lifecycle="failed", health_status="unknown")
+    builders.incident(on=db, kind="unreachable", severity="critical")
+    builders.incident(on=web, kind="disk_warning", severity="warning", status="acknowledged")
+    builders.incident(on=web, kind="docker_down", severity="critical", status="resolved")
+    builders.sync_run(status="failed", finished_at=now - timedelta(hours=2), error="provider answered 503")
+    builders.sync_run(status="failed", finished_at=now - timedelta(hours=30), error="old failure")
+    builders.provisioning_run(on=db, status="failed", finished_at=now - timedelta(hours=1), error="ansible failed")
+    every_minute = IntervalSchedule.objects.create(every=60, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.create(name="heartbeat", task="core.heartbeat", interval=every_minute)
+    PeriodicTask.objects.create(name="server-sync", task="servers.sync_all", interval=every_minute)
+    builders.task_result(
+        task_name="core.heartbeat", status="SUCCESS", seconds=1, done_ago=timedelta(minutes=9), periodic="heartbeat"
+    )
+    latest = builders.task_result(
+        task_name="core.heartbeat", status="FAILURE", seconds=1, done_ago=timedelta(minutes=2), periodic="heartbeat"
+    )
+    return {"latest_heartbeat": latest}
+
+
+def test_an_admin_sees_servers_incidents_periodic_tasks_and_failures(admin_client, fleet):
+    page = dashboard_of(admin_client)
+
+    assert '<a href="/admin/servers/server/?lifecycle__exact=ready">Ready: 2</a>' in page
+    assert '<a href="/admin/servers/server/?lifecycle__exact=failed">Failed: 1</a>' in page
+    assert '<a href="/admin/servers/server/?health_status__exact=unreachable">Unreachable: 1</a>' in page
+    assert "Open incidents: 2" in page
+    assert ">Critical: 1</a>" in page
+    assert ">Warning: 1</a>" in page
+    assert "Unreachable on" in page
+    assert "Disk usage high on" in page
+    assert "Docker down" not in page
+    # The heartbeat's last run is the failed one, linked to its task result.
+    latest = fleet["latest_heartbeat"]
+    assert f'<a href="/admin/django_celery_results/taskresult/{latest.pk}/change/">FAILURE</a>' in page
+    assert latest.date_done.strftime("%Y-%m-%d %H:%M:%S") in page
+    assert "server-sync" in page
+    # Failures of the last 24 hours only.
+    assert "Sync runs: 1</a>" in page
+    assert "provider answered 503" in page
+    assert "old failure" not in page
+    assert "Provisioning runs: 1</a>" in page
+    assert "ansible failed" in page
+    assert "Task results: 1</a>" in page
+
+
+def test_the_dashboard_links_lead_to_the_filtered_lists(admin_client, fleet):
+    incidents = admin_client.get("/admin/monitoring/incident/?status__in=open%2Cacknowledged&severity__exact=critical")
+
+    assert incidents.status_code == 200
+    assert incidents.context["cl"].result_count == 1
+
+
+def test_a_user_sees_only_the_blocks_of_models_they_may_view(client, fleet):
+    user = get_user_model().objects.create_user(username="incidents-only", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_incident"))
+    client.force_login(user)
+
+    page = dashboard_of(client)
+
+    assert "Open incidents: 2" in page
+    assert "By lifecycle" not in page
+    assert "Periodic tasks" not in page
+    assert "Failed in the last 24 hours" not in page
+
+
+def test_a_viewer_sees_every_block(client, fleet):
+    client.force_login(user_with_role("viewer"))
+
+    page = dashboard_of(client)
+
+    for block in ("By lifecycle", "Open incidents: 2", "Periodic tasks", "Sync runs: 1", "Task results: 1"):
+        assert block in page, block
+
+
+def test_the_dashboard_costs_a_bounded_number_of_queries(admin_client, fleet, django_assert_max_num_queries):
+    for number in range(10):
+        server = builders.server(lifecycle="ready")
+        builders.incident(on=server, kind="unreachable", severity="critical")
+        builders.provisioning_run(on=server, status="failed", finished_at=timezone.now())
+        builders.task_result(task_name="core.heartbeat", status="FAILURE", seconds=1, periodic="heartbeat")
+        PeriodicTask.objects.create(
+            name=f"extra-{number}", task="core.heartbeat", interval=IntervalSchedule.objects.first()
+        )
+
+    viewer = user_with_role("viewer")
+
+    # Ten queries for the blocks, two for the viewer's permissions, whatever the number of rows.
+    with django_assert_max_num_queries(12):
+        dashboard = dashboard_for(viewer)
+    assert len(dashboard["periodic_tasks"]) == 12
+    with django_assert_max_num_queries(25):
+        assert admin_client.get("/admin/").status_code == 200
+
+
+def test_an_admin_reads_task_results_in_the_admin(admin_client):
+    result = builders.task_result(task_name="servers.sync_account", status="FAILURE", seconds=3)
+
+    changelist = admin_client.get("/admin/django_celery_results/taskresult/")
+    detail = admin_client.get(f"/admin/django_celery_results/taskresult/{result.pk}/change/")
+
+    assert changelist.status_code == 200
+    assert result.task_id in changelist.content.decode()
+    assert detail.status_code == 200
+    assert "servers.sync_account" in detail.content.decode()
