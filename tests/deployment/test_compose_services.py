@@ -196,6 +196,8 @@ def test_broker_redis_never_evicts_and_persists(services):
     assert words[:1] == ["redis-server"]
     assert option_value(words, "--maxmemory-policy") == "noeviction", "an evicting broker loses queued tasks"
     assert option_value(words, "--appendonly") == "yes", "queued tasks must survive a Redis restart"
+    # A full broker refuses publishes and acknowledgements (docs/reliability.md): watched, not capped.
+    assert "--maxmemory" not in words
     assert any(str(volume).endswith(":/data") for volume in services["redis-broker"].get("volumes", []))
 
 

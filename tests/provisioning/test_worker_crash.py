@@ -38,10 +38,11 @@ def group_alive(pgid: int) -> bool:
 def test_a_worker_killed_during_ansible_is_resumed_by_the_next_worker_without_a_second_reinstall(
     ssh_server, sshd, start_celery, fast_provisioning
 ):
-    # The slow task outlasts the stall and a worker's start, so the orphaned playbook is still
-    # running when the next worker takes over (it would die at its next output otherwise).
-    env = {**fast_provisioning, "PROVISIONING_STALL_SECONDS": "5", "PROVISIONING_TEST_SLOW_SECONDS": "25"}
-    first = start_provisioning_worker(start_celery, env)
+    # The first attempt's slow task outlasts the stall and a worker's start however loaded the
+    # machine, so the orphaned playbook is still running when the next worker takes over (it would
+    # die at its next output otherwise); the second attempt, under the next worker, is quick.
+    env = {**fast_provisioning, "PROVISIONING_STALL_SECONDS": "5"}
+    first = start_provisioning_worker(start_celery, {**env, "PROVISIONING_TEST_SLOW_SECONDS": "90"})
     run = provision_request(server=ssh_server, os_template=OS, playbook="slow.yml", confirm=True)
     started = sshd.home / "provisioning-test" / f"slow-started-{run.pk}"
     wait_for(started.exists, timeout=90, what=lambda: f"the playbook to start:\n{first.output()[-3000:]}")
@@ -60,7 +61,7 @@ def test_a_worker_killed_during_ansible_is_resumed_by_the_next_worker_without_a_
     wait_for(
         lambda: ProvisioningRun.objects.get(pk=run.pk).stalled_after < timezone.now(), timeout=30, what="the stall"
     )
-    second = start_provisioning_worker(start_celery, env)
+    second = start_provisioning_worker(start_celery, {**env, "PROVISIONING_TEST_SLOW_SECONDS": "2"})
     run = wait_finished(run.pk, second, timeout=120)
 
     assert run.status == RunStatus.SUCCEEDED, run_output(run)
