@@ -7,9 +7,10 @@ from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 
-def user_with_role(role: str, username: str | None = None, *, staff: bool = True):
-    """A user in the role's group; staff by default so the admin lets them in."""
-    user = get_user_model().objects.create_user(username=username or f"{role}-user", is_staff=staff)
+def user_with_role(role: str, username: str | None = None, *, staff: bool = True, password: str | None = None):
+    """A user in the role's group; staff by default so the admin lets them in. Without a password
+    the user cannot sign in (tests authenticate the client directly)."""
+    user = get_user_model().objects.create_user(username=username or f"{role}-user", is_staff=staff, password=password)
     user.groups.add(Group.objects.get(name=role))
     return user
 

@@ -25,10 +25,7 @@ def rates(**scopes: str):
 
 @pytest.fixture
 def viewer():
-    user = user_with_role("viewer", "vera")
-    user.set_password(PASSWORD)
-    user.save()
-    return user
+    return user_with_role("viewer", "vera", password=PASSWORD)
 
 
 def login(username: str, password: str, address: str = "203.0.113.1", **extra):

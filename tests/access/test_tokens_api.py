@@ -19,10 +19,7 @@ PASSWORD = "a-long-enough-password"
 
 @pytest.fixture
 def viewer():
-    user = user_with_role("viewer", "vera")
-    user.set_password(PASSWORD)
-    user.save()
-    return user
+    return user_with_role("viewer", "vera", password=PASSWORD)
 
 
 def client_with_token(value: str, keyword: str = "Token") -> APIClient:

@@ -7,16 +7,17 @@ from __future__ import annotations
 import random
 import shutil
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 from kombu import Connection, Consumer, Exchange, Queue
 
 from tests.benchmarks.health import _report
+from tests.fakes.redis_server import RedisServer
 
 PLATFORM_TRANSPORT = "tasks.broker:Transport"
 STOCK_TRANSPORT = "redis"
@@ -27,29 +28,14 @@ BODY_PADDING = "x" * 800
 
 @contextmanager
 def redis_server() -> Iterator[str]:
-    from tests.benchmarks.run import free_port
-
-    port = free_port()
-    folder = tempfile.mkdtemp(prefix="bench-redis-")
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", folder, "--save", "", "--appendonly", "no"]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"redis://127.0.0.1:{port}/0"
+    """The test suite's RedisServer, with nothing kept on disk beyond the bench's run."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-redis-"))
+    server = RedisServer(folder, "--appendonly", "no")
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with Connection(url, transport=STOCK_TRANSPORT) as probe:
-                    probe.default_channel.client.ping()
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the bench redis-server did not start") from None
-                time.sleep(0.1)
-        yield url
+        server.start()
+        yield server.url
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        server.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -39,6 +38,8 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+from tests.fakes.ports import free_port  # noqa: E402
 
 RESULTS: list[dict] = []
 
@@ -123,12 +124,6 @@ def bench_write_phase(count: int = 10_000) -> None:
     seconds, queries = timed(lambda: servers_write(account=account, listing=changed, now=now))
     report(f"server_sync_write_{count // 1000}k_10pct_changed", seconds, "s", floor=floor_seconds)
     report(f"server_sync_write_{count // 1000}k_10pct_changed_queries", queries, "queries")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def database_url() -> str:

@@ -20,10 +20,7 @@ PASSWORD = "a-long-enough-password"
 
 @pytest.fixture
 def operator():
-    user = user_with_role("operator", "operator")
-    user.set_password(PASSWORD)
-    user.save()
-    return user
+    return user_with_role("operator", "operator", password=PASSWORD)
 
 
 def test_token_endpoint_returns_a_short_lived_token_that_authenticates_api_requests(operator, settings):

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes.sshd import Tarpit, TestSshd, free_port
+from tests.fakes.ports import free_port
+from tests.fakes.sshd import Tarpit, TestSshd
 from tests.fakes.time4vps_provider import FakeTime4VPS
 from tests.fakes.webhook_receiver import WebhookReceiver
 

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from apps.integrations.ssh import KeyMaterial, generate_ed25519
+from tests.fakes.ports import free_port
 
 SSHD = "/usr/sbin/sshd"
 TEST_USER = "fleet-ssh-test"
@@ -46,12 +47,6 @@ LogLevel VERBOSE
 # Ansible copies modules over SFTP (it falls back to slower piping without it).
 Subsystem sftp internal-sftp
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def ensure_test_user() -> pwd.struct_passwd:

@@ -1,17 +1,11 @@
-"""Shared fault fixtures: a Redis server of the test's own, process killing, the counting task.
-
-A test that stops the broker stops ITS Redis (a redis-server on a free port, data in the test's
-tmp dir), never the shared one; the worker, beat and web it starts point at that Redis.
-"""
+"""Shared fault fixtures: a Redis server of the test's own (tests/fakes/redis_server.py, data in
+the test's tmp dir), process killing, the counting task."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,10 +15,10 @@ from celery import Celery
 from django.conf import settings
 
 from tests.conftest import CeleryProcess, wait_for
+from tests.fakes.redis_server import RedisServer
 from tests.faults.count_tasks import QUEUE, RECORD
 from tests.testapp.models import TaskExecution
 
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 COUNT_TASKS_MODULE = "tests.faults.count_tasks"
 # For the processes of a test that waits for Redis to hand a dead worker's tasks back: a short
 # visibility timeout, and time limits below it (the rule core.E010 enforces in production).
@@ -34,72 +28,6 @@ SHORT_VISIBILITY = {
     "CELERY_TASK_TIME_LIMIT": "8",
     "CELERY_TASK_SOFT_TIME_LIMIT": "6",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class RedisServer:
-    """A redis-server on a free loopback port, configured like production's broker (append-only
-    file, fsync every second, noeviction), so queued messages survive a stop and start."""
-
-    def __init__(self, directory: Path, *extra_args: str) -> None:
-        self.directory = directory
-        self.extra_args = list(extra_args)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-        self._log = None
-
-    def start(self) -> None:
-        self._log = (self.directory / "redis.log").open("ab")
-        self.process = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(self.directory),
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--maxmemory-policy",
-                "noeviction",
-                *self.extra_args,
-            ],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for(self.ping, timeout=20, what=lambda: f"redis-server on port {self.port}:\n{self.output()}")
-
-    def stop(self) -> None:
-        """SIGTERM: Redis flushes its append-only file and exits, as a restarted service would."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def ping(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
-                conn.sendall(b"PING\r\n")
-                return conn.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def output(self) -> str:
-        return (self.directory / "redis.log").read_text(errors="replace")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from kombu import Connection, Exchange, Queue
 
 from tasks.broker import WAKE_KEY_PREFIX, WAKE_TOKENS_KEPT, WAKE_TOKENS_TTL_SECONDS, Channel
 from tests.conftest import subprocess_env
-from tests.faults.conftest import RedisServer
+from tests.fakes.redis_server import RedisServer
 
 pytestmark = [pytest.mark.faults, pytest.mark.services]
 

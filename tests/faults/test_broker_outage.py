@@ -23,14 +23,14 @@ from apps.access.services import token_create
 from apps.core.choices import SyncStatus
 from apps.core.models import SyncRun
 from tests.conftest import start_gunicorn, subprocess_env, wait_for
+from tests.fakes.ports import free_port
+from tests.fakes.redis_server import RedisServer
 from tests.faults.conftest import (
     SHORT_VISIBILITY,
     Publisher,
-    RedisServer,
     elapsed_since,
     executions,
     fault_env,
-    free_port,
     send_records,
     start_counting_worker,
     write_figures,

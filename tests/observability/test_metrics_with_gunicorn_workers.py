@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from tests.conftest import start_gunicorn, subprocess_env, wait_for
+from tests.fakes.ports import free_port
 from tests.observability import builders
 from tests.observability.metrics_helpers import total, value
 
@@ -22,12 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TOKEN = "scraper-token-0123456789abcdef0123456789"
 REQUESTS = 25
 REQUEST_COUNTER = "django_http_requests_total_by_view_transport_method_total"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # Straight to the local server, whatever proxy the environment names.
