@@ -39,8 +39,9 @@ def test_a_worker_killed_during_ansible_is_resumed_by_the_next_worker_without_a_
     ssh_server, sshd, start_celery, fast_provisioning
 ):
     # The first attempt's slow task outlasts the stall and a worker's start however loaded the
-    # machine, so the orphaned playbook is still running when the next worker takes over (it would
-    # die at its next output otherwise); the second attempt, under the next worker, is quick.
+    # machine, so the orphaned playbook is still running when the next worker takes over; the
+    # second attempt, under the next worker, is quick. slow.yml marks its start from inside the
+    # sleep, so the kill below never leaves the orphan output to print (it would die at that write).
     env = {**fast_provisioning, "PROVISIONING_STALL_SECONDS": "5"}
     first = start_provisioning_worker(start_celery, {**env, "PROVISIONING_TEST_SLOW_SECONDS": "90"})
     run = provision_request(server=ssh_server, os_template=OS, playbook="slow.yml", confirm=True)
