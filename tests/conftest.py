@@ -16,7 +16,8 @@ from django.db import connection
 
 from tasks import app as celery_app
 
-pytest_plugins = ["tests.fakes.fixtures"]
+# tests.process_guard: a run fails when a test leaves a process running.
+pytest_plugins = ["tests.fakes.fixtures", "tests.process_guard"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,9 +131,11 @@ def start_celery(django_db_blocker, tmp_path) -> Iterator[Callable[..., CeleryPr
         process.stop()
 
 
-def start_worker(start_celery, *, queues: str, concurrency: int = 1, **env: str) -> CeleryProcess:
-    """Start a real worker on a clean broker and wait until it is ready."""
-    purge_queues()
+def start_worker(start_celery, *, queues: str, concurrency: int = 1, purge: bool = True, **env: str) -> CeleryProcess:
+    """Start a real worker and wait until it is ready; on a clean broker unless `purge` is False
+    (a second worker taking over from a first one must find the first one's messages)."""
+    if purge:
+        purge_queues()
     worker = start_celery(
         "worker",
         "--queues",

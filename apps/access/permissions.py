@@ -7,6 +7,8 @@ Resolution, first match wins:
 3. `permissions_by_method[METHOD]` on an APIView (HEAD and OPTIONS use GET's).
 A view that names nothing is closed to everyone (403), so an endpoint added without a
 permission cannot be open by accident; tests/access/test_route_permissions.py walks every route.
+A method the view does not serve at all is not a question of roles: it passes here, so the view
+answers 405 (with the methods it does allow) to every caller, as HTTP says.
 `AUTHENTICATED` opens an action to any signed-in user (their own tokens, for instance).
 """
 
@@ -52,12 +54,20 @@ def required_permission_for_read(view: Any) -> str | None:
     return f"{meta.app_label}.view_{meta.model_name}"
 
 
+def method_served(view: Any, method: str) -> bool:
+    """Whether `view` has a handler for `method` (DRF answers 405 for one it has not)."""
+    name = method.lower()
+    return name in view.http_method_names and callable(getattr(view, name, None))
+
+
 class RolePermission(BasePermission):
     """Allows a request when the user holds the permission the view names for it."""
 
     message = "Your role does not allow this action."
 
     def has_permission(self, request: Any, view: Any) -> bool:
+        if not method_served(view, request.method):
+            return True  # the view's dispatch answers 405: no role could change that
         user = request.user
         if not (user and user.is_authenticated):
             return False

@@ -47,9 +47,22 @@ def login_token_issue(*, user: AbstractBaseUser) -> tuple[ApiToken, str]:
     """A short-lived token for a username/password exchange (POST /api/auth/token/)."""
     with transaction.atomic():
         _expired_tokens_delete(user=user)
-        return ApiToken.objects.create(
+        issued = ApiToken.objects.create(
             user=user, expiry=timedelta(hours=settings.API_LOGIN_TOKEN_TTL_HOURS), name=LOGIN_TOKEN_NAME
         )
+        _surplus_login_tokens_revoke(user=user)
+        return issued
+
+
+def _surplus_login_tokens_revoke(*, user: AbstractBaseUser) -> None:
+    # A script or a readiness poller that logs in on every run would otherwise pile up live
+    # tokens: past API_LOGIN_TOKENS_PER_USER, the oldest login tokens are revoked (personal,
+    # named tokens are never touched). Deleted one by one so each revocation is audited.
+    surplus = ApiToken.objects.filter(user=user, name=LOGIN_TOKEN_NAME).order_by("-created", "-pk")[
+        settings.API_LOGIN_TOKENS_PER_USER :
+    ]
+    for token in surplus:
+        token_revoke(token=token)
 
 
 def token_revoke(*, token: ApiToken) -> None:

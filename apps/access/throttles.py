@@ -30,10 +30,13 @@ class ApiAnonRateThrottle(_RatesFromSettings, AnonRateThrottle):
 
 
 class FailedLoginThrottle(_RatesFromSettings, SimpleRateThrottle):
-    """Failed login attempts (scope `login`): a request is refused once the rate is used up.
+    """Failed login attempts (scope `login`), counted atomically in fixed windows.
 
-    Unlike DRF's throttles, allow_request() only looks: the view calls record_failure() when
-    the credentials were wrong, so people who type their password right are never slowed.
+    allow_request() reserves one attempt with the cache's atomic `incr` before the password is
+    checked, so parallel requests cannot all read the same count and all pass (a get-then-set
+    history, as DRF keeps, lets 20 simultaneous guesses through). The view gives the attempt back
+    with release() when the credentials were right, so people who type their password right are
+    never slowed, and when another throttle refused the request, which then tried nothing.
     Works on a DRF Request and on a plain Django HttpRequest (the admin's login view).
     """
 
@@ -47,24 +50,41 @@ class FailedLoginThrottle(_RatesFromSettings, SimpleRateThrottle):
         identity = self.identity(request)
         if not identity:
             return None
-        return f"throttle_{self.scope}_{self.key_kind}_{identity}"
+        # Aligned windows: the key names its window, so it needs no read-modify-write to expire.
+        window = int(self.now // self.duration)
+        return f"throttle_{self.scope}_{self.key_kind}_{identity}_{window}"
 
     def allow_request(self, request: Any, view: Any) -> bool:
+        self.reserved = False
         if self.rate is None:
             return True
-        self.key = self.get_cache_key(request, view)
         self.now = self.timer()
-        self.history = self.cache.get(self.key, []) if self.key else []
-        while self.history and self.history[-1] <= self.now - self.duration:
-            self.history.pop()
-        return len(self.history) < self.num_requests
+        self.key = self.get_cache_key(request, view)
+        if not self.key:
+            return True
+        # add() is a no-op when the window's counter exists; incr() is atomic in Redis and in
+        # the local-memory cache alike.
+        self.cache.add(self.key, 0, self.duration)
+        try:
+            count = self.cache.incr(self.key)
+        except ValueError:  # the counter expired between add() and incr(): a new window
+            self.cache.add(self.key, 1, self.duration)
+            count = 1
+        self.reserved = True
+        return count <= self.num_requests
 
-    def record_failure(self) -> None:
-        """Count one failed attempt; call after allow_request() for the same request."""
-        if self.rate is None or not self.key:
+    def release(self) -> None:
+        """Give back the attempt allow_request() reserved: it was not a failed login."""
+        if not getattr(self, "reserved", False):
             return
-        self.history.insert(0, self.timer())
-        self.cache.set(self.key, self.history, self.duration)
+        self.reserved = False
+        try:
+            self.cache.decr(self.key)
+        except ValueError:  # the window ended meanwhile: nothing left to give back
+            pass
+
+    def wait(self) -> float:
+        return self.duration - (self.now % self.duration)
 
 
 class LoginIpThrottle(FailedLoginThrottle):
@@ -94,3 +114,12 @@ class LoginUsernameThrottle(FailedLoginThrottle):
 
 def login_throttles() -> list[FailedLoginThrottle]:
     return [LoginIpThrottle(), LoginUsernameThrottle()]
+
+
+def login_throttles_refusing(request: Any, throttles: list[FailedLoginThrottle]) -> list[FailedLoginThrottle]:
+    """The throttles that refuse this login attempt; when any does, every reservation is given back."""
+    refusing = [throttle for throttle in throttles if not throttle.allow_request(request, None)]
+    if refusing:
+        for throttle in throttles:
+            throttle.release()
+    return refusing

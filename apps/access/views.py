@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from apps.access.throttles import login_throttles
+from apps.access.throttles import login_throttles, login_throttles_refusing
 
 
 def admin_login(request: HttpRequest, **kwargs) -> HttpResponse:
@@ -16,14 +16,14 @@ def admin_login(request: HttpRequest, **kwargs) -> HttpResponse:
     if request.method != "POST":
         return admin.site.login(request, **kwargs)
     throttles = login_throttles()
-    blocked = [throttle for throttle in throttles if not throttle.allow_request(request, None)]
+    blocked = login_throttles_refusing(request, throttles)
     if blocked:
         return _too_many_attempts(request, wait=max(throttle.wait() or 0 for throttle in blocked))
     response = admin.site.login(request, **kwargs)
     # The admin redirects after a successful login and shows the form again after a failed one.
-    if not 300 <= response.status_code < 400:
+    if 300 <= response.status_code < 400:
         for throttle in throttles:
-            throttle.record_failure()
+            throttle.release()
     return response
 
 

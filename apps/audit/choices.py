@@ -25,6 +25,9 @@ class AuditAction(models.TextChoices):
     RECORD_CREATE = "record.create", "Record created"
     RECORD_UPDATE = "record.update", "Record changed"
     RECORD_DELETE = "record.delete", "Record deleted"
+    # A tool called through the MCP server or the admin's assistant: which tool, its arguments
+    # (secrets removed), how it ended; the service it called records its own action besides.
+    MCP_TOOL_CALL = "mcp.tool_call", "MCP tool called"
 
 
 class AuditOutcome(models.TextChoices):

@@ -9,7 +9,8 @@ or the schedule.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +20,17 @@ _current_request: ContextVar[HttpRequest | None] = ContextVar("audit_current_req
 
 def current_request() -> HttpRequest | None:
     return _current_request.get()
+
+
+@contextmanager
+def acting_request(request: HttpRequest) -> Iterator[None]:
+    """Make `request` the current one outside Django's request cycle (the MCP server's tool calls
+    carry their caller in a stand-in request), so the events recorded meanwhile name its user."""
+    token = _current_request.set(request)
+    try:
+        yield
+    finally:
+        _current_request.reset(token)
 
 
 def authenticated_user(request: HttpRequest | None):

@@ -1,4 +1,4 @@
-"""Reads of the core domain: readiness of the platform's dependencies, heartbeat, periodic tasks."""
+"""Reads of the core domain: readiness of the platform's dependencies, heartbeat, periodic tasks, sync runs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from apps.core.models import Heartbeat
+from apps.core.models import Heartbeat, SyncRun
 
 BROKER_CHECK_TIMEOUT_SECONDS = 3
 
@@ -119,3 +119,8 @@ def heartbeat_status(*, now: datetime | None = None) -> HeartbeatStatus:
 
 def periodic_task_list() -> QuerySet[PeriodicTask]:
     return PeriodicTask.objects.select_related("interval", "crontab").order_by("name")
+
+
+def sync_run_list() -> QuerySet[SyncRun]:
+    """Every sync run (servers, GitHub, docs indexing), newest first."""
+    return SyncRun.objects.select_related("account_type", "triggered_by").order_by("-created_at", "-id")

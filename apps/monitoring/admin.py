@@ -1,33 +1,124 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from apps.access.admin_checks import permission_check
 from apps.core.admin_secrets import SecretFieldsHiddenFromReadersMixin
 from apps.core.exceptions import ConflictError, PlatformError
 from apps.integrations.notify import NotifyError
-from apps.monitoring import services
+from apps.monitoring import selectors, services
 from apps.monitoring.choices import IncidentStatus
 from apps.monitoring.models import HealthCheck, Incident, Notification, NotificationChannel
+from apps.monitoring.services.incidents import INCIDENT_COMMENT_MAX_LENGTH
 from apps.servers.admin import ServerAdmin
 from apps.servers.models import Server
 
 
+class IncidentHandlingForm(forms.Form):
+    comment = forms.CharField(
+        required=False,
+        max_length=INCIDENT_COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Optional: what was found or done. Kept in the audit trail with the acknowledgement or resolution.",
+    )
+
+
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
+    """Incidents are written by the health checks and the services: the page is read-only, and
+    its Acknowledge and Resolve buttons (with an optional comment) call the services."""
+
     list_display = ("__str__", "server", "kind", "severity", "status", "occurrences", "opened_at", "last_seen_at")
     list_filter = ("status", "severity", "kind")
     search_fields = ("server__hostname", "server__ip", "message")
     list_select_related = ("server",)
     actions = ["acknowledge", "resolve"]
+    change_form_template = "admin/monitoring/incident/change_form.html"
     has_handle_permission = permission_check("monitoring.handle_incident")
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Incident._meta.fields]
+        return [*(field.name for field in Incident._meta.fields), "handling"]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # nothing on the page is edited: no Save buttons
+
+    @admin.display(description="Acknowledged and resolved")
+    def handling(self, incident: Incident) -> str:
+        events = selectors.incident_handling_events(incident=incident) if incident.pk else []
+        items = format_html_join(
+            "",
+            "<li>{} by {}, {}{}</li>",
+            (
+                (
+                    event.get_action_display(),
+                    event.actor_name or "the platform",
+                    date_format(timezone.localtime(event.occurred_at), "DATETIME_FORMAT"),
+                    format_html(": “{}”", event.detail["comment"]) if event.detail.get("comment") else "",
+                )
+                for event in events
+            ),
+        )
+        return format_html('<ul style="margin-left: 0">{}</ul>', items) if items else "-"
+
+    def get_urls(self):
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}"
+        urls = [
+            path(
+                "<path:object_id>/acknowledge/",
+                self._handle_view(services.incident_acknowledge, "acknowledged"),
+                name=f"{name}_acknowledge",
+            ),
+            path(
+                "<path:object_id>/resolve/",
+                self._handle_view(services.incident_resolve, "resolved"),
+                name=f"{name}_resolve",
+            ),
+        ]
+        return [*urls, *super().get_urls()]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        incident = self.get_object(request, unquote(object_id))
+        if incident is not None and self.has_handle_permission(request, incident):
+            extra_context = {
+                **(extra_context or {}),
+                "handling_form": IncidentHandlingForm(),
+                "can_acknowledge": incident.status == IncidentStatus.OPEN,
+                "can_resolve": incident.status != IncidentStatus.RESOLVED,
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _handle_view(self, service, done: str):
+        def view(request: HttpRequest, object_id: str) -> HttpResponse:
+            incident = self.get_object(request, unquote(object_id))
+            if incident is None:
+                raise Http404(f"No incident with id {object_id!r}.")
+            if not self.has_handle_permission(request, incident):
+                raise PermissionDenied
+            form = IncidentHandlingForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, " ".join(form.errors.get("comment", ["The comment is not valid."])))
+            else:
+                try:
+                    service(incident=incident, user=request.user, comment=form.cleaned_data["comment"])
+                except PlatformError as error:
+                    messages.error(request, str(error))
+                else:
+                    messages.success(request, f"Incident #{incident.pk} {done}.")
+            return HttpResponseRedirect(reverse("admin:monitoring_incident_change", args=[incident.pk]))
+
+        return self.admin_site.admin_view(require_POST(view))
 
     @admin.action(description="Acknowledge", permissions=["handle"])
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
@@ -78,6 +169,19 @@ class NotificationChannelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "secret" in self.fields:
             self.fields["secret"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        secret = cleaned.get("secret")
+        if not secret and self.instance.pk:
+            secret = None  # blank keeps the stored secret (EncryptedTextField.save_form_data): checked when saved
+        problems = services.channel_problems(
+            kind=cleaned.get("kind") or "", target=cleaned.get("target") or "", secret=secret
+        )
+        for field, messages_ in problems.items():
+            for message in messages_:
+                self.add_error(field, message)
+        return cleaned
 
 
 @admin.register(NotificationChannel)

@@ -1,5 +1,7 @@
 from django.db.models import QuerySet
 
+from apps.audit.choices import AuditAction, AuditOutcome
+from apps.audit.models import AuditEvent
 from apps.monitoring.models import HealthCheck, Incident
 from apps.servers.models import Server
 
@@ -10,3 +12,13 @@ def incident_list() -> QuerySet[Incident]:
 
 def health_checks_of(*, server: Server) -> QuerySet[HealthCheck]:
     return HealthCheck.objects.filter(server=server).order_by("-checked_at", "-id")
+
+
+def incident_handling_events(*, incident: Incident) -> QuerySet[AuditEvent]:
+    """Who acknowledged or resolved the incident, when, and with which comment (oldest first)."""
+    return AuditEvent.objects.filter(
+        target_type=Incident._meta.label_lower,
+        target_id=str(incident.pk),
+        action__in=(AuditAction.INCIDENT_ACKNOWLEDGE, AuditAction.INCIDENT_RESOLVE),
+        outcome=AuditOutcome.SUCCESS,
+    ).order_by("occurred_at", "id")

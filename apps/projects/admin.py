@@ -106,6 +106,20 @@ class TopicFilter(admin.SimpleListFilter):
         return queryset
 
 
+def snippet_parts(snippet: str, highlights: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """The snippet cut into (text, is a matched term) pieces; the template escapes each."""
+    parts: list[tuple[str, bool]] = []
+    position = 0
+    for start, end in highlights:
+        if start > position:
+            parts.append((snippet[position:start], False))
+        parts.append((snippet[start:end], True))
+        position = end
+    if position < len(snippet):
+        parts.append((snippet[position:], False))
+    return parts
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ("full_name", "state", "visibility", "archived_on_github", "pushed_at", "docs_indexed_at")
@@ -129,12 +143,17 @@ class ProjectAdmin(admin.ModelAdmin):
 
     def search_view(self, request: HttpRequest) -> TemplateResponse:
         query = request.GET.get("q", "").strip()
-        results = selectors.docs_search(query=query, limit=20) if len(query) >= 2 else []
+        search = selectors.docs_search(query=query, limit=20) if len(query) >= 2 else None
+        results = [
+            {"result": result, "snippet_parts": snippet_parts(result.snippet, result.highlights)}
+            for result in (search.results if search else [])
+        ]
         context = {
             **self.admin_site.each_context(request),
             "title": "Search the projects' docs",
             "opts": self.model._meta,
             "query": query,
+            "ranking": search.ranking.label if search else "",
             "results": results,
         }
         return TemplateResponse(request, "admin/projects/project/search.html", context)

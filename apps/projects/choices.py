@@ -15,3 +15,9 @@ class Visibility(models.TextChoices):
 class ProjectState(models.TextChoices):
     ACTIVE = "active", "Active"
     ARCHIVED = "archived", "Archived"  # gone from the organization's listing; kept, never deleted
+
+
+class SearchRanking(models.TextChoices):
+    LEXICAL = "lexical", "Lexical (BM25)"
+    SEMANTIC = "semantic", "Semantic (sentence embeddings)"
+    HYBRID = "hybrid", "Hybrid (both, fused by reciprocal rank)"

@@ -95,16 +95,21 @@ class Project(models.Model):
 
 
 class DocChunk(models.Model):
-    """A piece of a project's documentation with its embedding, for search across projects."""
+    """A piece of a project's documentation: its lexical terms and its embedding, for search."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="doc_chunks")
     path = models.CharField(max_length=500)
-    heading = models.CharField(max_length=500, blank=True)
+    # The git blob the chunk was read from: a file whose blob did not change is not read again.
+    file_sha = models.CharField(max_length=64, blank=True)
+    heading = models.CharField(max_length=500, blank=True, help_text="Heading path, plain text.")
+    anchor = models.CharField(max_length=500, blank=True, help_text="GitHub's anchor of the section's heading.")
     position = models.PositiveIntegerField(help_text="Order of the chunk within its file.")
-    text = models.TextField()
-    # float32, little-endian, as the embedding backend made it (apps/projects/docs_index).
-    vector = models.BinaryField()
-    backend = models.CharField(max_length=100)
+    text = models.TextField(help_text="The section's Markdown.")
+    # The plain text's stemmed terms, space-separated (apps/projects/docs_index/terms.py).
+    terms = models.TextField(blank=True)
+    # float32, little-endian, as the semantic backend made it; empty without one.
+    vector = models.BinaryField(blank=True, default=b"")
+    backend = models.CharField(max_length=100, blank=True, help_text="Semantic backend of the vector.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

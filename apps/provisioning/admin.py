@@ -2,7 +2,9 @@
 server admin's provision and run-a-playbook pages.
 
 Run rows are written by the services only: the run admin is read-only, and its buttons and
-actions call run_retry / run_cancel. Ansible's output is shown through the template's escaping.
+actions call run_retry / run_cancel, after a page that says what retrying or canceling would do
+(a cancel after the reinstall leaves a wiped server). Ansible's output is shown through the
+template's escaping.
 """
 
 from __future__ import annotations
@@ -10,20 +12,23 @@ from __future__ import annotations
 import re
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from apps.access.admin_checks import permission_check
 from apps.core.exceptions import PlatformError
 from apps.provisioning.admin_views import RUN_CHANGE_URL, ServerProvisioningViews
 from apps.provisioning.choices import ACTIVE_RUN_STATUSES, RunStatus
 from apps.provisioning.models import ProvisioningRun
+from apps.provisioning.selectors import run_cancel_consequences, run_retry_consequences
 from apps.provisioning.services import run_cancel, run_retry
 from apps.servers.models import Server
 
@@ -31,6 +36,11 @@ OUTPUT_EVENTS_SHOWN = 2000
 RECENT_RUNS_SHOWN = 5
 STAT_COLUMNS = ("ok", "changed", "failed", "unreachable", "skipped", "rescued", "ignored")
 RETRYABLE = (RunStatus.FAILED, RunStatus.CANCELED)
+# operation: (the service, what the success message says, what the confirmation page says it would do)
+OPERATIONS = {
+    "retry": (run_retry, "queued again", run_retry_consequences),
+    "cancel": (run_cancel, "canceled", run_cancel_consequences),
+}
 # Colour codes Ansible may write when it thinks it talks to a terminal: noise in a <pre>.
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
@@ -77,7 +87,7 @@ class ProvisioningRunAdmin(admin.ModelAdmin):
     actions = ["retry_selected", "cancel_selected"]
     change_form_template = "admin/provisioning/provisioningrun/change_form.html"
     fieldsets = (
-        ("Run", {"fields": ("server", "kind", "status", "phase", "os_template", "playbook", "error")}),
+        ("Run", {"fields": ("server", "kind", "status", "phase", "os_template", "playbook", "error", "root_password")}),
         (
             "Who and when",
             {
@@ -106,6 +116,10 @@ class ProvisioningRunAdmin(admin.ModelAdmin):
 
     has_operate_permission = permission_check("provisioning.run_provisioning")
 
+    @admin.display(description="Root password")
+    def root_password(self, run: ProvisioningRun) -> str:
+        return run.root_password_outcome.label
+
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         # A worker may be acting on an active run: cancel it first.
         return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_active)
@@ -114,13 +128,14 @@ class ProvisioningRunAdmin(admin.ModelAdmin):
         opts = self.model._meta
         name = f"{opts.app_label}_{opts.model_name}"
         urls = [
-            path("<path:object_id>/retry/", self._post_view(self.retry_view), name=f"{name}_retry"),
-            path("<path:object_id>/cancel/", self._post_view(self.cancel_view), name=f"{name}_cancel"),
+            path("<path:object_id>/retry/", self._confirmed_view(self.retry_view), name=f"{name}_retry"),
+            path("<path:object_id>/cancel/", self._confirmed_view(self.cancel_view), name=f"{name}_cancel"),
         ]
         return [*urls, *super().get_urls()]
 
-    def _post_view(self, view):
-        return self.admin_site.admin_view(require_POST(view))
+    def _confirmed_view(self, view):
+        """GET shows what the operation would do and asks; only POST acts."""
+        return self.admin_site.admin_view(require_http_methods(["GET", "POST"])(view))
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         run = self.get_object(request, unquote(object_id))
@@ -143,12 +158,15 @@ class ProvisioningRunAdmin(admin.ModelAdmin):
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def _operate(self, request: HttpRequest, object_id: str, service, done: str) -> HttpResponse:
+    def _operate(self, request: HttpRequest, object_id: str, operation: str) -> HttpResponse:
+        service, done, _ = OPERATIONS[operation]
         run = self.get_object(request, unquote(object_id))
         if run is None:
             raise Http404(f"No provisioning run with id {object_id!r}.")
         if not self.has_operate_permission(request, run):
             raise PermissionDenied
+        if request.method != "POST":
+            return self._confirmation(request, operation, [run])
         try:
             service(run=run, user=request.user)
         except PlatformError as error:
@@ -158,14 +176,36 @@ class ProvisioningRunAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse(RUN_CHANGE_URL, args=[run.pk]))
 
     def retry_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self._operate(request, object_id, run_retry, "queued again")
+        return self._operate(request, object_id, "retry")
 
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self._operate(request, object_id, run_cancel, "canceled")
+        return self._operate(request, object_id, "cancel")
 
-    def _operate_selected(self, request: HttpRequest, queryset: QuerySet, service, done: str) -> None:
+    def _confirmation(self, request: HttpRequest, operation: str, runs, *, action: str = "") -> TemplateResponse:
+        """The page that says, run by run, what `operation` would do, with the button that does it
+        (for a run's page: a POST to the same address; for a list action: the action again)."""
+        _, _, consequences = OPERATIONS[operation]
+        verb = "Cancel" if operation == "cancel" else "Retry"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"{verb} run #{runs[0].pk}?" if len(runs) == 1 and not action else f"{verb} {len(runs)} run(s)?",
+            "operation": operation,
+            "verb": verb,
+            "runs": [(run, consequences(run=run)) for run in runs],
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/provisioning/provisioningrun/confirm.html", context)
+
+    def _operate_selected(self, request: HttpRequest, queryset: QuerySet, operation: str, action: str):
+        runs = list(queryset.select_related("server").order_by("created_at", "id"))
+        if request.POST.get("confirmed") != "yes":
+            return self._confirmation(request, operation, runs, action=action)
+        service, _, _ = OPERATIONS[operation]
+        done = "Queued again" if operation == "retry" else "Canceled"
         succeeded = []
-        for run in queryset.order_by("created_at", "id"):
+        for run in runs:
             try:
                 service(run=run, user=request.user)
             except PlatformError as error:
@@ -174,14 +214,15 @@ class ProvisioningRunAdmin(admin.ModelAdmin):
                 succeeded.append(f"#{run.pk}")
         if succeeded:
             self.message_user(request, f"{done} {len(succeeded)} run(s): {', '.join(succeeded)}.", messages.SUCCESS)
+        return None
 
-    @admin.action(description="Retry selected", permissions=["operate"])
-    def retry_selected(self, request: HttpRequest, queryset: QuerySet[ProvisioningRun]) -> None:
-        self._operate_selected(request, queryset, run_retry, "Queued again")
+    @admin.action(description="Retry selected…", permissions=["operate"])
+    def retry_selected(self, request: HttpRequest, queryset: QuerySet[ProvisioningRun]):
+        return self._operate_selected(request, queryset, "retry", "retry_selected")
 
-    @admin.action(description="Cancel selected", permissions=["operate"])
-    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[ProvisioningRun]) -> None:
-        self._operate_selected(request, queryset, run_cancel, "Canceled")
+    @admin.action(description="Cancel selected…", permissions=["operate"])
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[ProvisioningRun]):
+        return self._operate_selected(request, queryset, "cancel", "cancel_selected")
 
 
 # The monitoring app replaced the servers app's ServerAdmin already: extend whatever is registered.

@@ -6,3 +6,6 @@ class ProvisioningConfig(AppConfig):
     label = "provisioning"
     verbose_name = "Provisioning"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from apps.provisioning import checks  # noqa: F401 (registers the system checks)

@@ -42,3 +42,13 @@ class PhaseStatus(models.TextChoices):
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
     CANCELED = "canceled", "Canceled"
+
+
+class RunRootPassword(models.TextChoices):
+    """What a run did to the server's stored root password."""
+
+    UNCHANGED = "unchanged", "Not changed by this run"
+    STORED = "stored", "Stored: the password the provider handed out"
+    # The reinstall replaced it without the provider saying the new one (a recovered attempt found
+    # the reinstall only in the provider's task history): finalize resets it before `ready`.
+    UNKNOWN = "unknown", "Unknown: replaced by the reinstall; reset before the server is ready"

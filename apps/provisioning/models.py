@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.provisioning.choices import ACTIVE_RUN_STATUSES, Phase, PhaseStatus, RunKind, RunStatus
+from apps.provisioning.choices import ACTIVE_RUN_STATUSES, Phase, PhaseStatus, RunKind, RunRootPassword, RunStatus
 from apps.servers.choices import Lifecycle
 from apps.servers.models import Server
 
@@ -37,8 +37,13 @@ class ProvisioningRun(models.Model):
     # The last ansible-playbook started for this run ({"host", "pgid", "start"}: the machine, its
     # process group and that process's start time), stopped before the phase runs again.
     ansible_process = models.JSONField(null=True, blank=True, editable=False)
+    # While a phase's step runs, the process running it holds the run ("host:pid:start") under a
+    # lease it renews (heartbeat_at: the last renewal); a run whose lease ran out, or whose holder's
+    # process on its machine ended, is resumed (services/trigger.py). Blank between two tasks.
+    lease_holder = models.CharField(max_length=200, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    # provisioner_trigger resumes an active run once this has passed without a new heartbeat.
+    # The last resort: a run whose phase has not started by then (a task the broker lost) is resumed.
     stalled_after = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -57,7 +62,11 @@ class ProvisioningRun(models.Model):
             models.CheckConstraint(condition=Q(phase__in=Phase.values), name="provisioning_run_phase_valid"),
             models.CheckConstraint(condition=Q(kind__in=RunKind.values), name="provisioning_run_kind_valid"),
         ]
-        indexes = [models.Index(fields=["status", "stalled_after"]), models.Index(fields=["finished_at"])]
+        indexes = [
+            models.Index(fields=["status", "stalled_after"]),
+            models.Index(fields=["status", "lease_expires_at"]),
+            models.Index(fields=["finished_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"run #{self.pk} of {self.server} ({self.status})"
@@ -65,6 +74,19 @@ class ProvisioningRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_RUN_STATUSES
+
+    @property
+    def root_password_outcome(self) -> RunRootPassword:
+        """What the run did to the server's root password, from what its phases recorded (the
+        last word wins: a reinstall's unknown password is stored again by finalize's reset)."""
+        outcome = RunRootPassword.UNCHANGED
+        for phase in sorted(self.phases.all(), key=lambda record: record.position):
+            detail = phase.detail if isinstance(phase.detail, dict) else {}
+            if detail.get("password_unknown"):
+                outcome = RunRootPassword.UNKNOWN
+            if detail.get("password_stored") or detail.get("password_reset"):
+                outcome = RunRootPassword.STORED
+        return outcome
 
 
 class ProvisioningPhase(models.Model):

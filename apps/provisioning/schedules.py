@@ -14,6 +14,13 @@ PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
         description="Starts runs for servers pending setup, re-queues lost runs and resumes stalled ones.",
     ),
     PeriodicTaskSpec(
+        name="provisioning_lease_reclaim",
+        task=task_names.RECLAIM,
+        every=timedelta(seconds=10),
+        expires=timedelta(seconds=8),
+        description="Resumes runs whose worker died or froze (their lease ran out) from their recorded phase.",
+    ),
+    PeriodicTaskSpec(
         name="cleanup_provisioning_runs",
         task=task_names.CLEANUP,
         daily_at=time(4, 15),

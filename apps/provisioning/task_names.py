@@ -8,6 +8,7 @@ WAIT_FOR_SSH = "provisioning.wait_for_ssh"
 ANSIBLE = "provisioning.ansible"
 FINALIZE = "provisioning.finalize"
 TRIGGER = "provisioning.provisioner_trigger"  # beat, every 5 minutes, and at worker start
+RECLAIM = "provisioning.reclaim_leases"  # beat, every 10 seconds
 CLEANUP = "provisioning.cleanup_runs"  # beat, daily
 
 PHASE_TASKS = {

@@ -99,7 +99,7 @@ class ServerAdmin(RootPasswordRevealViews, SecretFieldsHiddenFromReadersMixin, a
     actions = ["sync_now"]
     # Sync owns these (PROVIDER_FIELDS); operators change only the access settings and notes.
     provider_fields = ("provider_account", "provider_id", *PROVIDER_FIELDS)
-    platform_fields = ("lifecycle", "health_status", "last_seen_at", "created_at", "updated_at")
+    platform_fields = ("lifecycle", "health_status", "root_password_state", "last_seen_at", "created_at", "updated_at")
     readonly_fields = (*provider_fields, "connection", *platform_fields)
     fieldsets = (
         ("Provider", {"fields": provider_fields}),

@@ -41,3 +41,13 @@ class HealthStatus(models.TextChoices):
     HEALTHY = "healthy", "Healthy"
     DEGRADED = "degraded", "Degraded"
     UNREACHABLE = "unreachable", "Unreachable"
+
+
+class RootPasswordState(models.TextChoices):
+    """What the platform knows of a server's root password."""
+
+    NONE = "none", "None stored"
+    CURRENT = "current", "Current (the provider's last)"
+    # A reinstall replaced it and the provider did not say the new one: the stored value (dropped)
+    # would be wrong; provisioning resets it before the server is ready.
+    UNKNOWN = "unknown", "Unknown (replaced by a reinstall; a reset is due)"

@@ -3,7 +3,8 @@ from django.db.models import Q
 
 from apps.core.fields import EncryptedTextField
 from apps.core.models import SyncedAccount
-from apps.servers.choices import Connection, HealthStatus, Lifecycle, ProviderKind, ProviderStatus
+from apps.servers.choices import Connection, HealthStatus, Lifecycle, ProviderKind, ProviderStatus, RootPasswordState
+from apps.servers.validators import validate_ssh_host
 
 
 class ProviderAccount(SyncedAccount):
@@ -75,7 +76,12 @@ class Server(models.Model):
     active_task = models.CharField(max_length=64, blank=True)
     # --- Operator-managed ---
     connection = models.CharField(max_length=8, choices=Connection.choices, default=Connection.SSH)
-    ssh_host = models.CharField(max_length=255, blank=True, help_text="Blank: the primary IP.")
+    ssh_host = models.CharField(
+        max_length=255,
+        blank=True,
+        validators=[validate_ssh_host],
+        help_text="An IP address or a host name. Blank: the primary IP.",
+    )
     ssh_port = models.PositiveIntegerField(default=22)
     ssh_user = models.CharField(max_length=64, default="root")
     notes = models.TextField(blank=True)
@@ -105,6 +111,9 @@ class Server(models.Model):
     lifecycle_reason = models.TextField(blank=True)
     # The root password the provider last handed out (password reset or reinstall), kept for break-glass use.
     root_password = EncryptedTextField(blank=True)
+    root_password_state = models.CharField(
+        max_length=16, choices=RootPasswordState.choices, default=RootPasswordState.NONE, editable=False
+    )
     health_status = models.CharField(max_length=16, choices=HealthStatus.choices, default=HealthStatus.UNKNOWN)
     # When a sync last wrote this row; see Server.seen_at for "last seen".
     last_seen_at = models.DateTimeField(null=True, blank=True)
@@ -125,6 +134,9 @@ class Server(models.Model):
             models.CheckConstraint(condition=Q(lifecycle__in=Lifecycle.values), name="servers_lifecycle_valid"),
             models.CheckConstraint(
                 condition=Q(health_status__in=HealthStatus.values), name="servers_health_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(root_password_state__in=RootPasswordState.values), name="servers_root_password_state_valid"
             ),
         ]
         indexes = [models.Index(fields=["lifecycle"]), models.Index(fields=["health_status"])]

@@ -148,3 +148,21 @@ def test_creating_and_revoking_are_audited_once_each_without_the_value(viewer):
         assert event.actor == viewer
         assert created["token"] not in repr(event.__dict__)
         assert created["token_key"] not in repr(event.__dict__)
+
+
+def test_logins_past_the_cap_revoke_the_oldest_login_tokens_only(viewer, settings):
+    settings.API_LOGIN_TOKENS_PER_USER = 3
+    personal = APIClient()
+    personal.force_authenticate(viewer)
+    created = personal.post("/api/auth/tokens/", {"name": "ci deploys"}, format="json").json()["token"]
+    logins = [
+        APIClient().post("/api/auth/token/", {"username": "vera", "password": PASSWORD}, format="json").json()["token"]
+        for _ in range(5)
+    ]
+
+    assert ApiToken.objects.filter(user=viewer, name="login").count() == 3
+    # The two oldest stop working, the three newest and the personal token go on.
+    assert [client_with_token(value).get("/api/servers/").status_code for value in logins] == [401, 401, 200, 200, 200]
+    assert client_with_token(created).get("/api/servers/").status_code == 200
+    revoked = AuditEvent.objects.filter(action=AuditAction.TOKEN_REVOKE)
+    assert revoked.count() == 2

@@ -34,8 +34,13 @@ def unthrottled(settings):
 
 @pytest.fixture
 def operator_over_http(live_server, unthrottled) -> SignedIn:
-    """An operator holding a token from POST /api/auth/token/, and one object of every kind."""
+    """An operator holding a token from POST /api/auth/token/, and one object of every kind.
+
+    The provider account is the sandbox provider this live server serves, so the operations
+    that ask the provider (a server's OS templates, a provision request) get its real answers.
+    """
     ids = world()
+    _served_by_the_sandbox(ids, live_server.url)
     user = user_with_role("operator", "fuzz-operator")
     user.set_password(OPERATOR_PASSWORD)
     user.save()
@@ -55,3 +60,21 @@ def operator_over_http(live_server, unthrottled) -> SignedIn:
     assert response.status_code == 200, response.text
     headers = {"Authorization": f"Token {response.json()['token']}"}
     return SignedIn(base_url=live_server.url, headers=headers, ids=ids)
+
+
+def _served_by_the_sandbox(ids: dict[str, int], base_url: str) -> None:
+    from django.conf import settings
+
+    from apps.integrations.time4vps import circuit_reset
+    from apps.sandbox import catalog
+    from apps.sandbox.services import sandbox_servers_ensure
+    from apps.servers.choices import ProviderKind
+    from apps.servers.models import ProviderAccount, Server
+
+    sandbox_servers_ensure(count=1)
+    account = ProviderAccount.objects.get(pk=ids["provider-accounts"])
+    account.kind, account.base_url = ProviderKind.SANDBOX, f"{base_url}/sandbox/api"
+    account.username, account.password = settings.SANDBOX_USERNAME, settings.SANDBOX_PASSWORD
+    account.save()
+    circuit_reset(account.circuit_key)
+    Server.objects.filter(pk=ids["servers"]).update(provider_id=str(catalog.server_id_for(1)))

@@ -14,7 +14,7 @@ from apps.audit.models import AuditEvent
 from apps.monitoring.models import NotificationChannel
 from apps.projects.models import GitHubAccount
 from apps.servers.models import ProviderAccount, Server, SshKey
-from tests.access.test_route_permissions import concrete, schema_routes, world
+from tests.access.test_route_permissions import POLICY, concrete, schema_routes, world
 from tests.roles import api_client_as, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -234,8 +234,8 @@ def test_a_viewer_reading_every_route_sees_no_secret():
 
     read = 0
     for method, path in sorted(schema_routes()):
-        if method != "GET":
-            continue
+        if method != "GET" or POLICY[(method, path)] not in ("authenticated", "viewer"):
+            continue  # not a read, or not the viewer's to read (a 403 shows nothing)
         url = concrete(path, ids, token_id, audit_id)
         response = viewer.get(url, {"q": "secret"} if path.endswith("/search/") else {})
         assert response.status_code == 200, f"GET {url}: {response.status_code}"
@@ -326,7 +326,7 @@ def test_a_time_offset_postgresql_does_not_know_is_compared_in_utc():
 def test_a_nul_in_a_search_is_a_400_whose_body_is_an_object():
     viewer = api_client_as(user_with_role("viewer", "nul-viewer"))
 
-    response = viewer.get("/api/github-accounts/", {"search": "acme\x00"})
+    response = viewer.get("/api/servers/", {"search": "web\x00"})
 
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": ["Null characters are not allowed."]}

@@ -214,70 +214,11 @@ def bench_github_sync(count: int = 2000) -> None:
     report(f"github_sync_sandbox_http_{count}_queries", len(queries), "queries")
 
 
-def bench_search(chunks: int = 50_000, queries: int = 200) -> None:
-    """One docs search over `chunks` stored chunks, beside a bare numpy dot product (the floor)."""
-    import numpy as np
+def bench_search() -> None:
+    from tests.benchmarks.docs_search import bench_docs_relevance, bench_docs_speed
 
-    from apps.projects.docs_index import clear_search_matrix_cache, embedding_backend, search_chunks, search_matrix
-    from apps.projects.docs_index.services import docs_index_version_bump
-    from apps.projects.docs_index.vectors import to_bytes
-    from apps.projects.models import DocChunk, Project
-    from tests.projects.factories import github_account
-
-    backend = embedding_backend()
-    rng = np.random.default_rng(7)
-    vocabulary = [f"term{number}" for number in range(20_000)]
-    texts = [" ".join(rng.choice(vocabulary, size=60)) for _ in range(2_000)]
-    vectors = backend.embed_documents(texts)
-    account = github_account(organization="bench-search")
-    projects = Project.objects.bulk_create(
-        [Project(account=account, github_id=n, full_name=f"bench/p{n}", name=f"p{n}") for n in range(100)]
-    )
-    DocChunk.objects.bulk_create(
-        [
-            DocChunk(
-                project=projects[n % 100],
-                path="README.md",
-                heading="",
-                position=n,
-                text=texts[n % 2_000],
-                vector=to_bytes(vectors[n % 2_000]),
-                backend=backend.name,
-            )
-            for n in range(chunks)
-        ],
-        batch_size=2_000,
-    )
-    docs_index_version_bump()
-    clear_search_matrix_cache()
-    search_chunks(query="warm up the cache", limit=10)  # builds the matrix once, as the first search would
-
-    questions = [" ".join(rng.choice(vocabulary, size=4)) for _ in range(queries)]
-    timings = []
-    for question in questions:
-        started = time.perf_counter()
-        search_chunks(query=question, limit=10)
-        timings.append(time.perf_counter() - started)
-    # The floor: one bare dot product over the very matrix the search uses, query already embedded.
-    weighted = search_matrix().weighted
-    floor = []
-    for question in questions:
-        query_vector = backend.embed_query(question).astype(np.float32)
-        started = time.perf_counter()
-        (weighted @ query_vector).argmax()
-        floor.append(time.perf_counter() - started)
-    report(
-        f"docs_search_{chunks // 1000}k_median",
-        float(np.median(timings)) * 1000,
-        "ms",
-        floor=float(np.median(floor)) * 1000,
-    )
-    report(
-        f"docs_search_{chunks // 1000}k_p95",
-        float(np.percentile(timings, 95)) * 1000,
-        "ms",
-        floor=float(np.percentile(floor, 95)) * 1000,
-    )
+    bench_docs_relevance(report, sandbox_web_server)
+    bench_docs_speed(report)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -82,6 +82,7 @@ def test_every_app_declares_its_periodic_tasks_and_core_collects_them_once_each(
         "cleanup_health_checks",
         "incident_reminders",
         "provisioner_trigger",
+        "provisioning_lease_reclaim",
         "cleanup_provisioning_runs",
         "cleanup_audit_events",
     } == set(names)

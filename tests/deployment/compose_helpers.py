@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 COMPOSE_FILE = ROOT / "compose.yaml"
 
 INFRASTRUCTURE_SERVICES = ("postgres", "redis-broker", "redis-cache")
-PLATFORM_SERVICES = ("migrate", "web", "worker", "beat", "flower")
-LONG_RUNNING_SERVICES = ("postgres", "redis-broker", "redis-cache", "web", "worker", "beat", "flower")
-SERVICES_AFTER_MIGRATE = ("web", "worker", "beat")
+PLATFORM_SERVICES = ("migrate", "web", "mcp", "worker", "beat", "flower")
+LONG_RUNNING_SERVICES = ("postgres", "redis-broker", "redis-cache", "web", "mcp", "worker", "beat", "flower")
+SERVICES_AFTER_MIGRATE = ("web", "mcp", "worker", "beat")
 # What config/settings.py refuses to start production without (config/environment.py).
 PRODUCTION_VARIABLES = (
     "ENVIRONMENT",

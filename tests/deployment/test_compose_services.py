@@ -62,6 +62,19 @@ def test_web_runs_gunicorn_with_the_wsgi_application(services):
     assert any(port.endswith(":8000") for port in ports), f"web publishes {ports}, not port 8000"
 
 
+def test_mcp_serves_the_mcp_server_published_on_loopback_by_default(services, raw_compose):
+    words = command_words(services["mcp"])
+    assert runs(words, "python", "manage.py", "mcp"), f"mcp runs {words}"
+    assert "--stdio" not in words
+    assert option_value(words, "--port") == "8001"
+    ports = [str(port) for port in raw_compose["services"]["mcp"].get("ports", [])]
+    assert ports == ["${MCP_BIND:-127.0.0.1}:${MCP_PORT:-8001}:8001"]
+    assert "/health/live" in healthcheck_text(services["mcp"])
+    # The assistant in web calls the same tools: the write switch must reach both.
+    for name in ("web", "mcp"):
+        assert environment_of(services[name])["MCP_ALLOW_WRITE"] == "false", name
+
+
 def test_worker_consumes_every_queue(services):
     words = command_words(services["worker"])
     assert runs(words, "celery", "-A", "tasks", "worker"), f"worker runs {words}"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fakes.llm_server import FakeLLM
 from tests.fakes.ports import free_port
 from tests.fakes.sshd import Tarpit, TestSshd
 from tests.fakes.time4vps_provider import FakeTime4VPS
@@ -67,3 +68,17 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         yield receiver
     finally:
         receiver.stop()
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLM]:
+    """A started fake chat model on loopback (OpenAI and Anthropic protocols); stopped after the test.
+
+    See tests/fakes/llm_server.py: openai_url, anthropic_url, api_key, script(...), repeat(...),
+    fail(status, times=...), slow(seconds, times=...), requests.
+    """
+    llm = FakeLLM().start()
+    try:
+        yield llm
+    finally:
+        llm.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from apps.integrations.ssh import KeyMaterial, generate_ed25519
 from tests.fakes.ports import free_port
+from tests.fakes.processes import Process, descendants, kill_frozen, leftover_finders, read_process
 
 SSHD = "/usr/sbin/sshd"
 TEST_USER = "fleet-ssh-test"
@@ -47,6 +49,36 @@ LogLevel VERBOSE
 # Ansible copies modules over SFTP (it falls back to slower piping without it).
 Subsystem sftp internal-sftp
 """
+
+
+# (port, start time) of every test sshd this process started: their sessions' commands are found
+# by the environment sshd gave them, even once their session (and the sshd) is gone.
+_STARTED: list[tuple[int, int]] = []
+
+
+def _commands_of(port: int, since: int, table: dict[int, Process]) -> list[Process]:
+    """The test user's living processes whose SSH_CONNECTION names the sshd on `port` and that
+    started after that sshd did (another sshd of another test run, on another port, never matches)."""
+    try:
+        uid = pwd.getpwnam(TEST_USER).pw_uid
+    except KeyError:
+        return []
+    ours = f" {HOST} {port}"
+    return [
+        process
+        for process in table.values()
+        if process.uid == uid
+        and process.state != "Z"
+        and process.started >= since
+        and process.environment().get("SSH_CONNECTION", "").endswith(ours)
+    ]
+
+
+def _commands_of_every_sshd(table: dict[int, Process]) -> list[Process]:
+    return [process for port, since in _STARTED for process in _commands_of(port, since, table)]
+
+
+leftover_finders.append(_commands_of_every_sshd)
 
 
 def ensure_test_user() -> pwd.struct_passwd:
@@ -99,6 +131,13 @@ class TestSshd:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def start(self) -> TestSshd:
+        started = self._start()
+        listener = read_process(self.process.pid)
+        if listener is not None:
+            _STARTED.append((self.port, listener.started))
+        return started
+
+    def _start(self) -> TestSshd:
         self._new_host_key()
         config = str(self.dir / "sshd_config")
         check = subprocess.run([SSHD, "-t", "-f", config], capture_output=True, text=True)
@@ -120,14 +159,27 @@ class TestSshd:
         raise RuntimeError(f"the test sshd did not answer on {HOST}:{self.port} within 10s:\n{self.log}")
 
     def stop(self) -> None:
+        """Stop the sshd and end every session it started: its per-connection sshd processes and
+        the test user's commands, also those already orphaned (a client that went away leaves its
+        command running: a canceled playbook's `sleep`, say)."""
         if self.process and self.process.poll() is None:
+            listener = read_process(self.process.pid)
+            self.process.send_signal(signal.SIGSTOP)  # accepts no new connection meanwhile
+            if listener is not None:
+                kill_frozen(lambda table: self._sessions(listener, table))
             self.process.terminate()
+            self.process.send_signal(signal.SIGCONT)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.process = None
+
+    def _sessions(self, listener: Process, table: dict[int, Process]) -> list[Process]:
+        """The processes of this sshd's sessions: below it, or started by one of its sessions."""
+        below = descendants(listener.pid, table)
+        return below + [process for process in _commands_of(self.port, listener.started, table) if process not in below]
 
     def rotate_host_key(self) -> str:
         """Restart on the same port with a NEW host key; returns its "type base64" line."""

@@ -15,6 +15,7 @@ from celery import Celery
 from django.conf import settings
 
 from tests.conftest import CeleryProcess, wait_for
+from tests.fakes.processes import children_of
 from tests.fakes.redis_server import RedisServer
 from tests.faults.count_tasks import QUEUE, RECORD
 from tests.testapp.models import TaskExecution
@@ -79,13 +80,6 @@ def start_counting_worker(start_celery, redis: RedisServer, *, concurrency: int,
     wait_for(lambda: "ready." in worker.output() or worker.process.poll() is not None, timeout=90, what="worker")
     assert worker.process.poll() is None, worker.output()
     return worker
-
-
-def children_of(pid: int) -> list[int]:
-    children: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children += [int(child) for child in (task / "children").read_text().split()]
-    return children
 
 
 def kill_whole_worker(worker: CeleryProcess) -> None:

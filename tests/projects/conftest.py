@@ -1,6 +1,6 @@
 import pytest
 
-from apps.projects.docs_index import clear_search_matrix_cache
+from apps.projects.docs_index import clear_search_index_cache
 
 ORG = "acme"
 TOKEN = "projects-tests-github-token"
@@ -37,6 +37,6 @@ def sandbox_account(sandbox_github):
 
 @pytest.fixture(autouse=True)
 def fresh_search_cache():
-    clear_search_matrix_cache()
+    clear_search_index_cache()
     yield
-    clear_search_matrix_cache()
+    clear_search_index_cache()

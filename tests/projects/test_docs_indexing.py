@@ -80,6 +80,36 @@ def test_only_the_project_that_was_pushed_is_read_and_embedded_again(synced):
     assert DocChunk.objects.filter(project=pushed, path="docs/new-runbook.md").exists()
 
 
+def test_of_a_pushed_project_only_the_files_whose_blob_changed_are_downloaded_and_embedded(synced):
+    docs_index_now(account=synced)
+    pushed = Project.objects.order_by("github_id").first()
+    kept = set(DocChunk.objects.filter(project=pushed).exclude(path="docs/operations.md").values_list("id", flat=True))
+    sandbox_github_repo_push(
+        name=pushed.name,
+        organization=ORG,
+        files={"docs/operations.md": "# Operating\n\nPage the on-call engineer when the reconciliation drifts."},
+    )
+    github_sync_now(account=synced)
+    sandbox_github_request_counts_reset()
+
+    run = docs_index_now(account=synced)
+
+    assert run.status == SyncStatus.SUCCEEDED, run.error
+    blobs = [key for key in sandbox_github_request_counts() if "/git/blobs/" in key]
+    assert len(blobs) == 1  # the changed file alone; the other docs are known by their blob SHA
+    assert (
+        set(DocChunk.objects.filter(project=pushed).exclude(path="docs/operations.md").values_list("id", flat=True))
+        == kept
+    )
+    operations = DocChunk.objects.get(project=pushed, path="docs/operations.md")
+    assert "reconcili" in operations.terms.split()  # stemmed
+    pushed.refresh_from_db()
+    assert pushed.docs_files_indexed == DocChunk.objects.filter(project=pushed).values("path").distinct().count()
+    results = docs_search(query="reconciliation drifts", limit=3, project=pushed.full_name).results
+    assert results[0].path == "docs/operations.md"
+    assert results[0].url == f"{pushed.html_url}/blob/{pushed.docs_commit}/docs/operations.md#operating"
+
+
 def test_an_oversized_readme_and_a_file_that_is_not_utf8_are_skipped_and_counted(synced, settings):
     settings.DOCS_MAX_FILE_BYTES = 200_000
     big, broken = Project.objects.order_by("github_id")[:2]
@@ -105,7 +135,7 @@ def test_search_finds_the_project_whose_docs_answer_the_question(synced):
     docs_index_now(account=synced)
     project = Project.objects.get(name="deploy-pipeline")
 
-    results = docs_search(query="roll back a stalled blue-green rollout", limit=5)
+    results = docs_search(query="roll back a stalled blue-green rollout", limit=5).results
 
     assert results, "no result"
     assert results[0].project == project.full_name
@@ -123,7 +153,9 @@ def test_an_archived_projects_chunks_are_cleared_and_it_leaves_the_results(synce
 
     assert run.removed == 1
     assert not DocChunk.objects.filter(project=project).exists()
-    assert all(result.project != project.full_name for result in docs_search(query="blue-green rollout", limit=10))
+    assert all(
+        result.project != project.full_name for result in docs_search(query="blue-green rollout", limit=10).results
+    )
 
 
 def test_a_rate_limit_mid_run_stops_cleanly_keeps_what_was_done_and_pauses_the_account(synced):

@@ -20,6 +20,10 @@ def test_the_docs_search_page_shows_ranked_results_linking_to_the_project(admin_
     html = page.content.decode()
     assert project.full_name in html
     assert f"/admin/projects/project/{project.pk}/change/" in html
+    assert "<mark>blue-green</mark>" in html
+    assert f"{project.html_url}/blob/{project.docs_commit}/" in html
+    nothing = admin_client.get("/admin/projects/project/search/", {"q": "zzzqqqxxx"}).content.decode()
+    assert 'No documentation matches "zzzqqqxxx".' in nothing
     assert admin_client.get("/admin/projects/project/").content.decode().count("Search docs") >= 1
 
 

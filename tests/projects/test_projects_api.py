@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from apps.core.choices import SyncStatus
 from apps.core.models import SyncRun
 from apps.projects.choices import ProjectState
-from apps.projects.docs_index import clear_search_matrix_cache
+from apps.projects.docs_index import clear_search_index_cache
 from apps.projects.models import GitHubAccount, Project
 from apps.projects.services.write import projects_write
 from tests.projects.docs_index.helpers import index_chunks
@@ -134,24 +134,81 @@ def test_a_project_detail_carries_its_summary(api):
     assert body["full_name"] == "acme/repo-1"
 
 
-def test_search_returns_ranked_results_with_project_path_heading_snippet_and_score(api):
-    clear_search_matrix_cache()
+def test_search_returns_documents_with_project_path_heading_url_snippet_and_the_ranking(api):
+    clear_search_index_cache()
     account = github_account()
     projects_write(account=account, repositories=listing([1, 2]), now=timezone.now())
     billing, other = Project.objects.order_by("github_id")
-    index_chunks(billing, ["Invoices are generated nightly by the billing job."], path="docs/invoices.md")
+    Project.objects.filter(pk=billing.pk).update(docs_commit="a" * 40)
+    index_chunks(
+        billing,
+        ["# Invoices\n\n| job | when |\n|---|---|\n| **billing** | generates invoices nightly |\n"],
+        path="docs/invoices.md",
+    )
     index_chunks(other, ["Deploy with compose and watch the health endpoint."])
 
     response = api.get("/api/projects/search/", {"q": "billing invoices", "limit": 5})
 
     assert response.status_code == 200
     results = response.json()
-    assert results[0]["project"]["full_name"] == "acme/repo-1"
-    assert results[0]["path"] == "docs/invoices.md"
-    assert set(results[0]) == {"project", "path", "heading", "snippet", "score"}
-    assert "billing" in results[0]["snippet"]
-    assert results[0]["score"] > 0
+    assert response["X-Search-Ranking"] in ("lexical", "semantic", "hybrid")
+    first = results[0]
+    assert set(first) == {
+        "project",
+        "path",
+        "heading",
+        "url",
+        "snippet",
+        "highlights",
+        "score",
+        "lexical_score",
+        "semantic_score",
+        "ranking",
+    }
+    assert first["ranking"] == response["X-Search-Ranking"]
+    assert first["project"]["full_name"] == "acme/repo-1"
+    assert (first["path"], first["heading"]) == ("docs/invoices.md", "Invoices")
+    assert first["url"] == f"{billing.html_url}/blob/{'a' * 40}/docs/invoices.md#invoices"
+    assert first["snippet"] == "job: when. billing: generates invoices nightly."  # no table, no markup
+    assert [first["snippet"][start:end] for start, end in first["highlights"]] == ["billing", "invoices"]
+    assert first["score"] > 0
+    assert first["lexical_score"] > 0
     assert all(result["project"]["full_name"] != "acme/repo-2" for result in results)
+
+
+def test_search_with_no_match_answers_an_empty_list_and_says_which_ranking_answered(api):
+    clear_search_index_cache()
+    account = github_account()
+    projects_write(account=account, repositories=listing([1]), now=timezone.now())
+    index_chunks(Project.objects.get(), ["Invoices are generated nightly by the billing job."])
+
+    response = api.get("/api/projects/search/", {"q": "zzzqqqxxx", "ranking": "lexical"})
+
+    assert (response.json(), response["X-Search-Ranking"]) == ([], "lexical")
+
+
+def test_search_filters_by_project_and_topic_and_refuses_unknown_values(api):
+    clear_search_index_cache()
+    account = github_account()
+    projects_write(account=account, repositories=listing([1, 2]), now=timezone.now())
+    first, second = Project.objects.order_by("github_id")
+    Project.objects.filter(pk=second.pk).update(topics=["payments"], topics_index=",payments,")
+    index_chunks(first, ["Invoices are generated nightly."])
+    index_chunks(second, ["Invoices are paid by card."])
+
+    def projects(**params) -> list[str]:
+        response = api.get("/api/projects/search/", {"q": "invoices", **params})
+        assert response.status_code == 200, response.content
+        return [result["project"]["full_name"] for result in response.json()]
+
+    assert sorted(projects()) == ["acme/repo-1", "acme/repo-2"]
+    assert projects(project="acme/repo-1") == ["acme/repo-1"]
+    assert projects(project=str(second.pk)) == ["acme/repo-2"]
+    assert projects(topic="payments") == ["acme/repo-2"]
+    unknown = api.get("/api/projects/search/", {"q": "invoices", "project": "acme/nope", "topic": "nope"})
+    assert unknown.status_code == 400
+    assert set(unknown.json()) == {"project", "topic"}
+    assert api.get("/api/projects/search/", {"q": "invoices", "ranking": "fancy"}).status_code == 400
 
 
 def test_search_without_a_query_is_a_400(api):

@@ -13,8 +13,8 @@ OS = OS_TEMPLATES[0][0]
 WORKER_QUEUES = "provisioning,health,default"
 
 
-def start_provisioning_worker(start_celery, env: dict[str, str], *, concurrency: int = 1):
-    return start_worker(start_celery, queues=WORKER_QUEUES, concurrency=concurrency, **env)
+def start_provisioning_worker(start_celery, env: dict[str, str], *, concurrency: int = 1, purge: bool = True):
+    return start_worker(start_celery, queues=WORKER_QUEUES, concurrency=concurrency, purge=purge, **env)
 
 
 def wait_finished(run_id: int, worker, *, timeout: float = 120) -> ProvisioningRun:
@@ -31,6 +31,13 @@ def wait_finished(run_id: int, worker, *, timeout: float = 120) -> ProvisioningR
 def reinstall_calls(server: Server) -> int:
     """How many reinstalls the sandbox provider received for this server."""
     return SandboxTask.objects.filter(server__server_id=int(server.provider_id), name=SandboxTask.Name.RECREATE).count()
+
+
+def reset_calls(server: Server) -> int:
+    """How many password resets the sandbox provider received for this server."""
+    return SandboxTask.objects.filter(
+        server__server_id=int(server.provider_id), name=SandboxTask.Name.RESET_PASSWORD
+    ).count()
 
 
 def run_output(run: ProvisioningRun) -> str:

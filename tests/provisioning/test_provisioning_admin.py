@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from apps.integrations.time4vps import circuit_reset
-from apps.provisioning.choices import Phase, PhaseStatus, RunKind, RunStatus
+from apps.provisioning.choices import PHASES_BY_KIND, Phase, PhaseStatus, RunKind, RunStatus
 from apps.provisioning.models import ProvisioningEvent, ProvisioningPhase, ProvisioningRun
 from apps.servers.choices import Connection, Lifecycle
 from apps.servers.models import Server
@@ -173,13 +173,101 @@ def test_retrying_a_failed_run_from_its_page_queues_it_again(operator, make_serv
     assert f"Run #{run.pk} queued again." in [str(message) for message in response.context["messages"]]
 
 
-def test_cancel_and_retry_take_a_post_only(operator, make_server):
+def test_opening_cancel_or_retry_asks_first_and_changes_nothing(operator, make_server):
     run = make_run(make_server(), status=RunStatus.RUNNING)
 
-    assert operator.get(f"{RUNS}{run.pk}/cancel/").status_code == 405
-    assert operator.get(f"{RUNS}{run.pk}/retry/").status_code == 405
+    cancel = operator.get(f"{RUNS}{run.pk}/cancel/")
+    retry = operator.get(f"{RUNS}{run.pk}/retry/")
+
+    assert cancel.status_code == retry.status_code == 200
+    assert f'value="Yes, cancel run #{run.pk}"' in cancel.content.decode()
+    assert "only a failed or canceled run can be retried" in retry.content.decode()
+    assert operator.put(f"{RUNS}{run.pk}/cancel/").status_code == 405
     run.refresh_from_db()
     assert run.status == RunStatus.RUNNING
+
+
+def make_provision_run(server: Server, *, phase: str, reinstall_asked: bool, status: str = RunStatus.RUNNING):
+    """A provision run in `phase`; with `reinstall_asked`, its reinstall was requested (task #77 running)."""
+    now = timezone.now()
+    run = ProvisioningRun.objects.create(
+        server=server,
+        kind=RunKind.PROVISION,
+        status=status,
+        phase=phase,
+        os_template="debian-12-x86_64",
+        playbook="baseline.yml",
+        lifecycle_before=Lifecycle.READY,
+        started_at=now,
+    )
+    order = PHASES_BY_KIND[RunKind.PROVISION]
+    for position, name in enumerate(order):
+        before, current = position < order.index(phase), name == phase
+        ProvisioningPhase.objects.create(
+            run=run,
+            phase=name,
+            position=position,
+            status=PhaseStatus.SUCCEEDED if before else PhaseStatus.WAITING if current else PhaseStatus.PENDING,
+            **({"intent_at": now, "provider_task_id": 77} if name == Phase.REINSTALL and reinstall_asked else {}),
+        )
+    Server.objects.filter(pk=server.pk).update(lifecycle=Lifecycle.PENDING_SETUP)
+    return run
+
+
+def test_the_cancel_page_says_a_server_whose_reinstall_was_requested_may_be_wiped(operator, make_server):
+    server = make_server()
+    run = make_provision_run(server, phase=Phase.REINSTALL, reinstall_asked=True)
+
+    html = operator.get(f"{RUNS}{run.pk}/cancel/").content.decode()
+
+    assert "The reinstall was already requested: the server may be wiped, and it will be marked failed" in html
+    assert "The provider&#x27;s reinstall task #77 has already started: it is left to finish." in html
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING
+
+    operator.post(f"{RUNS}{run.pk}/cancel/")
+
+    run.refresh_from_db()
+    server.refresh_from_db()
+    assert run.status == RunStatus.CANCELED
+    assert server.lifecycle == Lifecycle.FAILED  # what the page said
+
+
+def test_the_cancel_page_says_nothing_is_wiped_before_the_reinstall(operator, make_server):
+    server = make_server()
+    run = make_provision_run(server, phase=Phase.ACCESS, reinstall_asked=False)
+
+    html = operator.get(f"{RUNS}{run.pk}/cancel/").content.decode()
+
+    assert "The reinstall has not been requested: nothing is wiped, and the server goes back to ready." in html
+    operator.post(f"{RUNS}{run.pk}/cancel/")
+    server.refresh_from_db()
+    assert server.lifecycle == Lifecycle.READY
+
+
+def test_the_retry_page_says_a_reinstall_not_yet_requested_wipes_the_server(operator, make_server):
+    run = make_provision_run(make_server(), phase=Phase.ACCESS, reinstall_asked=False, status=RunStatus.FAILED)
+
+    html = operator.get(f"{RUNS}{run.pk}/retry/").content.decode()
+
+    assert "The run starts again at its reset access phase" in html
+    assert "The server is reinstalled with debian-12-x86_64: everything on it is wiped." in html
+    assert f'value="Yes, retry run #{run.pk}"' in html
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+
+
+def test_the_run_page_links_to_the_confirmation_pages(operator, make_server):
+    running = make_run(make_server(), status=RunStatus.RUNNING)
+    failed = make_run(make_server(hostname="web2", provider_id="2"), status=RunStatus.FAILED)
+
+    assert (
+        f'href="{RUNS}{running.pk}/cancel/" id="run-cancel"'
+        in operator.get(f"{RUNS}{running.pk}/change/").content.decode()
+    )
+    assert (
+        f'href="{RUNS}{failed.pk}/retry/" id="run-retry"' in operator.get(f"{RUNS}{failed.pk}/change/").content.decode()
+    )
 
 
 def test_canceling_a_finished_run_says_why_not(operator, make_server):
@@ -224,12 +312,32 @@ def test_the_run_page_is_read_only(operator, make_server):
     assert (run.status, run.error) == (RunStatus.FAILED, "boom")
 
 
+def test_cancel_selected_asks_first_saying_what_each_run_would_do(operator, make_server):
+    reinstalling = make_provision_run(make_server(), phase=Phase.REINSTALL, reinstall_asked=True)
+    playbook = make_run(make_server(hostname="web2", provider_id="2"), status=RunStatus.RUNNING)
+
+    response = operator.post(
+        RUNS, {"action": "cancel_selected", "index": "0", "_selected_action": [reinstalling.pk, playbook.pk]}
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="Yes, cancel 2 run(s)"' in html
+    assert "the server may be wiped" in html
+    assert "The playbook is stopped within seconds" in html
+    assert html.count('name="_selected_action"') == 2
+    assert set(ProvisioningRun.objects.values_list("status", flat=True)) == {RunStatus.RUNNING}
+
+
 def test_cancel_selected_cancels_the_active_runs_and_reports_the_rest(operator, make_server):
     running = make_run(make_server(), status=RunStatus.RUNNING)
     finished = make_run(make_server(hostname="web2", provider_id="2"), status=RunStatus.SUCCEEDED)
 
+    # What the confirmation page's button sends.
     response = operator.post(
-        RUNS, {"action": "cancel_selected", "_selected_action": [running.pk, finished.pk]}, follow=True
+        RUNS,
+        {"action": "cancel_selected", "_selected_action": [running.pk, finished.pk], "confirmed": "yes"},
+        follow=True,
     )
 
     running.refresh_from_db()

@@ -230,3 +230,112 @@ def test_cancel_of_a_queued_run_restores_the_server_and_retry_queues_it_again(ap
     remote_server.refresh_from_db()
     assert remote_server.lifecycle == Lifecycle.PENDING_SETUP
     assert api.post(f"/api/provisioning-runs/{run_id}/retry/").status_code == 409
+
+
+def test_asking_again_while_a_run_is_active_is_409_naming_the_active_run(api, remote_server):
+    first = provision(api, remote_server, playbook="ok.yml")
+
+    again = provision(api, remote_server, playbook="ok.yml")
+
+    assert first.status_code == 202, first.data
+    assert again.status_code == 409, again.data
+    assert again.data["active_run_id"] == first.data["run_id"]
+    assert f"#{first.data['run_id']}" in again.data["detail"]
+    assert ProvisioningRun.objects.count() == 1
+
+
+@pytest.mark.parametrize("confirm", ["yes", "true", "True", 1, "1", "on", [True], {"value": True}])
+def test_confirm_must_be_the_json_boolean_true(api, remote_server, confirm):
+    response = provision(api, remote_server, confirm=confirm)
+
+    assert response.status_code == 400, response.data
+    assert "JSON boolean" in response.data["confirm"][0]
+    assert not ProvisioningRun.objects.exists()
+    remote_server.refresh_from_db()
+    assert remote_server.lifecycle == Lifecycle.DISCOVERED
+
+
+def test_confirm_false_is_refused_saying_what_a_reinstall_does(api, remote_server):
+    response = provision(api, remote_server, confirm=False)
+
+    assert response.status_code == 400
+    assert "wipes the server" in response.data["confirm"][0]
+    assert not ProvisioningRun.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"confirm": "yes"}, "confirm"),
+        ({"confirm": False}, "confirm"),
+        ({"os": ""}, "os"),
+        ({"os": "windows-3.11"}, "os"),
+        ({"playbook": "../../etc/passwd"}, "playbook"),
+        ({"playbook": "missing.yml"}, "playbook"),
+    ],
+)
+def test_a_wrong_body_is_400_even_when_the_server_is_busy(api, remote_server, body, field):
+    Server.objects.filter(pk=remote_server.pk).update(busy=True, active_task="server_reboot")
+
+    response = provision(api, remote_server, **body)
+
+    assert response.status_code == 400, response.data
+    assert field in response.data
+    assert not ProvisioningRun.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"), [({"confirm": "yes"}, "confirm"), ({"playbook": "missing.yml"}, "playbook")]
+)
+def test_a_wrong_body_is_400_even_while_a_run_is_active(api, remote_server, body, field):
+    assert provision(api, remote_server, playbook="ok.yml").status_code == 202
+
+    response = provision(api, remote_server, **body)
+
+    assert response.status_code == 400, response.data
+    assert field in response.data
+    assert ProvisioningRun.objects.count() == 1
+
+
+def test_run_playbook_with_a_wrong_playbook_is_400_whatever_the_servers_state(api, remote_server):
+    # The server is discovered, not ready: a right playbook would be a 409.
+    response = api.post(f"/api/servers/{remote_server.pk}/run-playbook/", {"playbook": "missing.yml"}, format="json")
+
+    assert response.status_code == 400, response.data
+    assert "no playbook 'missing.yml'" in response.data["playbook"][0]
+
+
+def test_the_os_templates_a_server_offers_are_listed_from_the_provider(api, remote_server):
+    from apps.sandbox.catalog import OS_TEMPLATES
+
+    response = api.get(f"/api/servers/{remote_server.pk}/oses/")
+
+    assert response.status_code == 200, response.data
+    assert [(item["os"], item["title"]) for item in response.json()] == list(OS_TEMPLATES)
+
+
+def test_os_templates_of_an_unreachable_provider_are_a_503_saying_so(api, remote_server, settings):
+    settings.PROVIDER_RETRY_ATTEMPTS = 1
+    remote_server.provider_account.base_url = "http://127.0.0.1:9/api"
+    remote_server.provider_account.save()
+
+    response = api.get(f"/api/servers/{remote_server.pk}/oses/")
+
+    assert response.status_code == 503
+    assert "could not read the server's OS templates" in response.json()["detail"]
+
+
+def test_os_templates_of_a_removed_server_are_a_409(api, remote_server):
+    Server.objects.filter(pk=remote_server.pk).update(lifecycle=Lifecycle.REMOVED)
+
+    response = api.get(f"/api/servers/{remote_server.pk}/oses/")
+
+    assert response.status_code == 409
+    assert "removed" in response.json()["detail"]
+
+
+def test_a_viewer_may_not_make_the_platform_ask_the_provider(remote_server):
+    client = APIClient()
+    client.force_authenticate(user_with_role("viewer", "watcher"))
+
+    assert client.get(f"/api/servers/{remote_server.pk}/oses/").status_code == 403

@@ -99,3 +99,21 @@ def test_cleanup_deletes_finished_runs_past_retention_only(django_capture_on_com
 
     assert provisioning_runs_cleanup() == 1 + 5  # the run and its five phases
     assert list(ProvisioningRun.objects.values_list("pk", flat=True)) == [active.pk]
+
+
+def test_the_trigger_removes_what_killed_ansible_attempts_left_of_runs_that_ended(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    ended = run_create(server=server(), kind="provision", os_template="x", playbook="baseline.yml", user=None)
+    ProvisioningRun.objects.filter(pk=ended.pk).update(status=RunStatus.FAILED, finished_at=timezone.now())
+    active = run_create(
+        server=server(provider_id="3"), kind="provision", os_template="x", playbook="baseline.yml", user=None
+    )
+    root = tmp_path / "provisioning"
+    left = [root / f"ansible-{ended.pk}-abc" / "inventory", root / f"run-{ended.pk}-def"]
+    working = [root / f"ansible-{active.pk}-ghi" / "env", root / f"run-{active.pk}-jkl"]
+    for path in left + working:
+        path.mkdir(parents=True)
+
+    provisioner_trigger()
+
+    assert sorted(p.name for p in root.iterdir()) == [f"ansible-{active.pk}-ghi", f"run-{active.pk}-jkl"]

@@ -12,7 +12,7 @@ from apps.servers.choices import Lifecycle
 from apps.servers.models import ProviderAccount, Server
 from apps.servers.services.write import servers_write
 from tests.roles import user_with_role
-from tests.servers.factories import details, listing, provider_account
+from tests.servers.factories import busy, details, listing, provider_account
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,7 @@ def test_production_refuses_plain_http_and_internal_provider_urls(api, settings)
     assert response.status_code == 400
     problems = " ".join(response.json()["base_url"])
     assert "https" in problems
-    assert "internal address" in problems
+    assert "not globally routable" in problems
     assert not ProviderAccount.objects.exists()
 
 
@@ -164,6 +164,33 @@ def test_server_list_has_the_contract_fields_filters_and_search(api):
     assert by_account["results"][0]["hostname"] == "web3.example.com"
 
 
+def test_a_server_shows_what_the_admin_shows_of_its_state(api):
+    account = provider_account()
+    servers_write(account=account, listing=[details(1), busy(2)], now=timezone.now())
+    checked = timezone.now()
+    Server.objects.filter(provider_id="1").update(
+        lifecycle=Lifecycle.FAILED,
+        lifecycle_reason="the playbook failed: disk full",
+        host_key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvF",
+        host_key_fingerprint="SHA256:abcdefghijklmnop",
+        last_checked_at=checked,
+    )
+    failed, working = (Server.objects.get(provider_id=n) for n in ("1", "2"))
+
+    shown = api.get(f"/api/servers/{failed.pk}/").json()
+    listed = {server["provider_id"]: server for server in api.get("/api/servers/").json()["results"]}
+
+    assert shown["lifecycle_reason"] == "the playbook failed: disk full"
+    assert shown["host_key_fingerprint"] == "SHA256:abcdefghijklmnop"
+    assert shown["last_checked_at"] == checked.isoformat().replace("+00:00", "Z")
+    assert (shown["busy"], shown["active_task"]) == (False, "")
+    assert "host_key" not in shown  # the fingerprint says which key; the key itself is not the API's business
+    assert (listed["2"]["busy"], listed["2"]["active_task"]) == (True, "server_reboot")
+    assert (listed["2"]["lifecycle_reason"], listed["2"]["host_key_fingerprint"]) == ("", "")
+    assert listed["2"]["last_checked_at"] is None
+    assert api.get(f"/api/servers/{working.pk}/").json()["active_task"] == "server_reboot"
+
+
 def test_an_unknown_filter_value_is_a_400_not_a_500(api):
     response = api.get("/api/servers/", {"lifecycle": "exploded"})
 
@@ -196,7 +223,7 @@ def test_server_list_query_count_is_constant_in_the_number_of_servers(api):
         account = provider_account()
         servers_write(account=account, listing=listing(range(1, count + 1)), now=timezone.now())
         with CaptureQueriesContext(connection) as captured:
-            assert api.get("/api/servers/", {"page_size": 100}).status_code == 200
+            assert api.get("/api/servers/").status_code == 200
         return len(captured)
 
     api.get("/api/servers/")  # loads the caller's permissions once (cached on the user)

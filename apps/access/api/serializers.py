@@ -33,13 +33,14 @@ class TokenCreatedOutputSerializer(TokenOutputSerializer):
 
 class TokenCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    expires_in_days = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        help_text="Days until the token stops working (default API_TOKEN_DEFAULT_TTL_DAYS).",
-    )
 
-    def validate_expires_in_days(self, value: int) -> int:
-        if value > settings.API_TOKEN_MAX_TTL_DAYS:
-            raise serializers.ValidationError(f"Ensure this value is at most {settings.API_TOKEN_MAX_TTL_DAYS} days.")
-        return value
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        # Built per instance: the bound is a setting, and the schema shows it as `maximum`.
+        fields["expires_in_days"] = serializers.IntegerField(
+            required=False,
+            min_value=1,
+            max_value=settings.API_TOKEN_MAX_TTL_DAYS,
+            help_text="Days until the token stops working (default API_TOKEN_DEFAULT_TTL_DAYS).",
+        )
+        return fields

@@ -17,7 +17,8 @@ from apps.access.api.serializers import (
 )
 from apps.access.models import ApiToken
 from apps.access.permissions import AUTHENTICATED
-from apps.access.throttles import LoginIpThrottle, LoginUsernameThrottle
+from apps.access.throttles import LoginIpThrottle, LoginUsernameThrottle, login_throttles_refusing
+from apps.core.api.query import QueryParameterCheck
 
 # One message for a wrong username and a wrong password: it must not tell which one was wrong.
 INVALID_CREDENTIALS = "Unable to log in with the given username and password."
@@ -50,24 +51,21 @@ class TokenObtainApi(APIView):
                 password=data.validated_data["password"],
             )
         if user is None:  # wrong credentials, or an inactive user (the backend refuses those)
-            for throttle in self.get_throttles_checked():
-                throttle.record_failure()
             data.is_valid(raise_exception=True)
             raise serializers.ValidationError({"non_field_errors": [INVALID_CREDENTIALS]}, code="authorization")
+        for throttle in self._throttles:
+            throttle.release()  # a right password does not use up the failed-login budget
         # Signed in from here on: the audit trail names this user as the one the token went to.
         request.user = user
         token, value = services.login_token_issue(user=user)
         return Response(LoginOutputSerializer({"token": value, "expiry": token.expiry}).data)
 
     def check_throttles(self, request: Request) -> None:
-        # Keep the instances that looked at this request: record_failure() uses their state.
+        # Keep the instances that reserved this attempt: post() gives it back on success.
         self._throttles = self.get_throttles()
-        waits = [throttle.wait() for throttle in self._throttles if not throttle.allow_request(request, self)]
-        if waits:
-            self.throttled(request, max((wait for wait in waits if wait is not None), default=None))
-
-    def get_throttles_checked(self) -> list:
-        return getattr(self, "_throttles", [])
+        refusing = login_throttles_refusing(request, self._throttles)
+        if refusing:
+            self.throttled(request, max(throttle.wait() for throttle in refusing))
 
 
 class ApiTokenViewSet(
@@ -89,7 +87,8 @@ class ApiTokenViewSet(
     }
     queryset = ApiToken.objects.none()  # for the schema generator; requests use get_queryset
     serializer_class = TokenOutputSerializer
-    filter_backends = []
+    # No filters, search or ordering; a parameter the list does not take is still refused.
+    filter_backends = [QueryParameterCheck]
 
     def get_queryset(self):
         return selectors.token_list(user=self.request.user)

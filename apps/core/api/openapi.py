@@ -13,6 +13,8 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import serializers
 
+from apps.core.api.fields import INT64_MAX, INT64_MIN
+
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # A 400's body: each field's problems (nested for nested input), or `detail` for a body
 # that could not be parsed at all, or `non_field_errors`.
@@ -22,6 +24,14 @@ FIELD_ERRORS_SCHEMA = {
     "minProperties": 1,
     "additionalProperties": {},
 }
+
+
+def _bound_integer(schema: dict, *, low: int) -> None:
+    # An id, a page number or an id filter ends in a bigint column (or in a lookup Django
+    # answers as "no such row" past it): saying so lets clients and schemathesis know the edges.
+    if schema.get("type") == "integer":
+        schema.setdefault("minimum", low)
+        schema.setdefault("maximum", INT64_MAX)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -34,6 +44,8 @@ class AutoSchema(SpectacularAutoSchema):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
+        for parameter in operation.get("parameters", []):
+            _bound_integer(parameter.get("schema", {}), low=1 if parameter["in"] == "path" else INT64_MIN)
         responses = operation["responses"]
         for code, response in self._error_responses(operation).items():
             responses.setdefault(code, response)

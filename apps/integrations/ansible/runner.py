@@ -28,6 +28,8 @@ from typing import Any
 
 import ansible_runner
 
+from apps.integrations.ssh.hosts import ssh_host_problem
+
 STATS_FIELDS = {
     "ok": "ok",
     "changed": "changed",
@@ -93,14 +95,23 @@ def run_playbook(
     on_process: Callable[[int], None] | None = None,
     ssh_key: str | None = None,
     known_hosts: str | None = None,
+    private_dir_prefix: str = "ansible-",
 ) -> PlaybookResult:
     """Run `playbook` (a file in `playbook_dir`) against the one host of `inventory`.
 
     `known_hosts` ("[host]:port type base64" lines) turns strict host key checking on against
-    exactly those keys. Raises OSError when the work directory cannot be created.
+    exactly those keys. The private data directory is created in `work_root` with a name starting
+    with `private_dir_prefix` (so a caller can find one a killed process left). Raises OSError
+    when the work directory cannot be created, and ValueError for an `ansible_host` that is not an
+    IP address or a host name (it would reach ssh's command line).
     """
+    for alias, host_vars in (inventory.get("all", {}).get("hosts") or {}).items():
+        address = (host_vars or {}).get("ansible_host")
+        problem = ssh_host_problem(address) if address is not None else None
+        if problem:
+            raise ValueError(f"refusing ansible_host {address!r} of {alias!r}: {problem}")
     work_root.mkdir(parents=True, exist_ok=True)
-    private_dir = Path(tempfile.mkdtemp(prefix="ansible-", dir=work_root))
+    private_dir = Path(tempfile.mkdtemp(prefix=private_dir_prefix, dir=work_root))
     stats: dict[str, dict[str, int]] = {}
     pgid: list[int] = []
 

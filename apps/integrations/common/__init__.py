@@ -1,2 +1,3 @@
-"""What the integration clients (time4vps, github) share: the base of their exceptions and the
-checked JSON field parsers their models are built with. Nothing here talks to a service."""
+"""What the integration clients (time4vps, github, notify) share: the base of their exceptions,
+the checked JSON field parsers their models are built with, and the outbound address guard
+every HTTP client connects through (outbound.py)."""

@@ -93,22 +93,30 @@ class GitHubClient(GitHubTransport, ClosingContext):
             return None
         entry = self._parse("GET", path, documents.file_entry, body)
         if entry["size"] > max_bytes:
-            return documents.too_large(entry["path"], entry["size"])
+            return documents.too_large(entry["path"], entry["size"], entry["sha"])
         if entry["encoding"] == "base64" and (entry["content"] or entry["size"] == 0):
             data = self._parse("GET", path, documents.decode_base64, entry["content"])
         else:  # GitHub leaves files over 1 MB out of the JSON (encoding "none"): fetch the blob
             data = self._blob(full_name, entry["sha"])
-        return documents.doc_file(entry["path"], entry["size"], data, max_bytes)
+        return documents.doc_file(entry["path"], entry["size"], data, max_bytes, entry["sha"])
 
     def docs_files(
-        self, full_name: str, ref: str | None, *, directory: str = "docs", max_bytes: int, max_files: int
+        self,
+        full_name: str,
+        ref: str | None,
+        *,
+        directory: str = "docs",
+        max_bytes: int,
+        max_files: int,
+        known_shas: Mapping[str, str] | None = None,
     ) -> list[DocFile]:
         """Every *.md / *.markdown under `directory` at `ref`, recursively, at most `max_files`.
 
         One request per directory listed (shallower directories first, entries in path order)
         and one per file read, by its blob SHA. A file larger than max_bytes is not downloaded:
-        its size comes from the listing and it is returned with skipped='too_large'. No such
-        directory (or an empty repository) gives [].
+        its size comes from the listing and it is returned with skipped='too_large'. A file whose
+        path and blob SHA are in `known_shas` is not downloaded either: it comes back with
+        unchanged=True. No such directory (or an empty repository) gives [].
         """
         _check_positive(max_bytes, "max_bytes")
         _check_positive(max_files, "max_files")
@@ -133,15 +141,20 @@ class GitHubClient(GitHubTransport, ClosingContext):
                 elif entry["type"] == "file" and entry["path"].lower().endswith(documents.MARKDOWN_SUFFIXES):
                     if len(files) >= max_files:
                         break
-                    files.append(self._doc_from_listing(full_name, entry, max_bytes))
+                    files.append(self._doc_from_listing(full_name, entry, max_bytes, known_shas or {}))
         return files
 
     # --- plumbing -----------------------------------------------------------------------------
 
-    def _doc_from_listing(self, full_name: str, entry: Mapping[str, Any], max_bytes: int) -> DocFile:
+    def _doc_from_listing(
+        self, full_name: str, entry: Mapping[str, Any], max_bytes: int, known_shas: Mapping[str, str]
+    ) -> DocFile:
+        if known_shas.get(entry["path"]) == entry["sha"]:
+            return documents.unchanged(entry["path"], entry["size"], entry["sha"])
         if entry["size"] > max_bytes:
-            return documents.too_large(entry["path"], entry["size"])
-        return documents.doc_file(entry["path"], entry["size"], self._blob(full_name, entry["sha"]), max_bytes)
+            return documents.too_large(entry["path"], entry["size"], entry["sha"])
+        data = self._blob(full_name, entry["sha"])
+        return documents.doc_file(entry["path"], entry["size"], data, max_bytes, entry["sha"])
 
     def _blob(self, full_name: str, sha: str) -> bytes:
         path = f"{_repo_path(full_name)}/git/blobs/{quote(sha, safe='')}"

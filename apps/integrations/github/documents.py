@@ -65,13 +65,18 @@ def blob_bytes(body: Any) -> bytes:
     raise ResponseShapeError(f"the blob: unsupported encoding {encoding[:20]!r}")
 
 
-def too_large(path: str, size: int) -> DocFile:
+def too_large(path: str, size: int, sha: str = "") -> DocFile:
     """A file bigger than max_bytes: listed, never read."""
-    return DocFile(path=path, size=size, text=None, skipped=TOO_LARGE)
+    return DocFile(path=path, size=size, text=None, skipped=TOO_LARGE, sha=sha)
 
 
-def doc_file(path: str, size: int, data: bytes, max_bytes: int) -> DocFile:
+def unchanged(path: str, size: int, sha: str) -> DocFile:
+    """A file whose blob the caller already has: listed, not read again."""
+    return DocFile(path=path, size=size, text=None, skipped=None, sha=sha, unchanged=True)
+
+
+def doc_file(path: str, size: int, data: bytes, max_bytes: int, sha: str = "") -> DocFile:
     if len(data) > max_bytes:  # the listing under-reported it
-        return too_large(path, len(data))
+        return too_large(path, len(data), sha)
     text, skipped = classify_content(data)
-    return DocFile(path=path, size=size, text=text, skipped=skipped)
+    return DocFile(path=path, size=size, text=text, skipped=skipped, sha=sha)

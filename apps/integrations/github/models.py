@@ -52,12 +52,15 @@ class Repository:
 class DocFile:
     """A documentation file: `text` when it was read, else None and `skipped` says why
     ('too_large': bigger than max_bytes, never downloaded; 'binary': it holds NUL bytes;
-    'not_utf8': not valid UTF-8). `size` is in bytes, as GitHub reports it."""
+    'not_utf8': not valid UTF-8), or `unchanged` is True: its blob is one the caller already
+    has (it was not downloaded). `size` is in bytes, as GitHub reports it; `sha` is the blob's."""
 
     path: str
     size: int
     text: str | None
     skipped: SkipReason | None
+    sha: str = ""
+    unchanged: bool = False
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,10 @@ from github import Auth, Github, GithubException
 from github.GithubException import BadAttributeException
 from github.Requester import Requester
 
+from apps.integrations.common.outbound import OutboundAddressRefused, outbound_policy
 from apps.integrations.common.parsing import parse_body
 
+from . import connections  # noqa: F401 (PyGithub's connections go through the address guard)
 from .errors import GitHubError, GitHubInvalidResponseError, GitHubUnavailableError
 from .responses import http_error
 from .retry import build_retry
@@ -48,7 +50,9 @@ class GitHubTransport:
     """The connection to one organization, with a token or as a GitHub App installation.
 
     Timeout, retry attempts, page size and the pause between requests default to the GITHUB_*
-    settings, read when it is built; keyword arguments override them.
+    settings, read when it is built; keyword arguments override them. Connections go only to
+    globally routable addresses, checked as each one opens, unless `allow_private_addresses`
+    (default PROVIDER_ALLOW_PRIVATE_ADDRESSES).
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class GitHubTransport:
         per_page: int | None = None,
         seconds_between_requests: float | None = None,
         retry_backoff_seconds: float | None = None,
+        allow_private_addresses: bool | None = None,
     ) -> None:
         parts = urlsplit(base_url or "")
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -75,6 +80,9 @@ class GitHubTransport:
             raise ValueError("organization must be a GitHub login (letters, digits, '-', '_', '.')")
         self.base_url = base_url.rstrip("/")
         self.organization = organization
+        self.allow_private_addresses = bool(
+            settings.PROVIDER_ALLOW_PRIVATE_ADDRESSES if allow_private_addresses is None else allow_private_addresses
+        )
         self._secrets: list[str] = []
         auth = self._auth(token, app_id, app_private_key, installation_id)
         # PyGithub insists on whole seconds (it asserts an int): round up.
@@ -131,7 +139,12 @@ class GitHubTransport:
         started = time.monotonic()
         fields: dict[str, Any] = {"method": "GET", "path": path}
         try:
-            headers, body = self._requester.requestJsonAndCheck("GET", url, parameters=params)
+            with outbound_policy(allow_private=self.allow_private_addresses):
+                headers, body = self._requester.requestJsonAndCheck("GET", url, parameters=params)
+        except OutboundAddressRefused as error:
+            failure = GitHubError(f"GitHub request GET {path} was not sent: {error}", method="GET", path=path)
+            self._log_failure(fields, started, failure, error=type(error).__name__)
+            raise failure from None
         except GithubException as error:
             failure = http_error(error, "GET", path, attempts=self.retry_attempts, scrub=self._scrub)
             self._log_failure(fields, started, failure, status=error.status)

@@ -3,7 +3,9 @@
 Each sender makes exactly one HTTP request with a time-out and never retries: the caller (a
 Celery task) retries with backoff when `NotifyError.retryable` says it can help. Redirects are
 not followed. The underlying `requests` exception is not chained (`from None`): its text holds
-the URL, which for Slack and Telegram is a secret.
+the URL, which for Slack and Telegram is a secret. Connections go only to globally routable
+addresses, checked as each one opens (apps/integrations/common/outbound.py), unless the caller
+passes `allow_private_addresses=True`: a refused target is a NotifyError that no retry helps.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+
+from apps.integrations.common.outbound import OutboundAddressRefused, outbound_session
 
 from .errors import NotifyError, status_retryable
 
@@ -68,10 +72,15 @@ def _post(
     what: str,
     path: str | None,
     secrets: tuple[str, ...],
+    allow_private_addresses: bool,
 ) -> requests.Response:
     """One POST; a transport failure becomes a NotifyError naming `what` (never the URL)."""
     try:
-        return requests.post(url, data=data, headers=headers, timeout=timeout, allow_redirects=False)
+        with outbound_session(allow_private=allow_private_addresses) as session:
+            return session.post(url, data=data, headers=headers, timeout=timeout, allow_redirects=False)
+    except OutboundAddressRefused as error:
+        message = f"{what}: not sent: {error}"
+        raise NotifyError(_redact(message, *secrets), retryable=False, method="POST", path=path) from None
     except (requests.ConnectionError, requests.Timeout) as error:
         kind = "timed out" if isinstance(error, requests.Timeout) else "connection failed"
         message = f"{what}: {kind} ({type(error).__name__})"
@@ -102,7 +111,9 @@ def _http_error(what: str, response: requests.Response, path: str | None, detail
     )
 
 
-def send_webhook(*, url: str, payload: dict, secret: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+def send_webhook(
+    *, url: str, payload: dict, secret: str, timeout: float = DEFAULT_TIMEOUT, allow_private_addresses: bool = False
+) -> None:
     """POST `payload` as JSON to `url`, signed with `secret`; any 2xx is delivered.
 
     The body is compact JSON with sorted keys in UTF-8 (`webhook_body`). Headers:
@@ -129,12 +140,23 @@ def send_webhook(*, url: str, payload: dict, secret: str, timeout: float = DEFAU
         "User-Agent": USER_AGENT,
     }
     secrets = (secret, parts.query)
-    response = _post(url, data=body, headers=headers, timeout=timeout, what=what, path=path, secrets=secrets)
+    response = _post(
+        url,
+        data=body,
+        headers=headers,
+        timeout=timeout,
+        what=what,
+        path=path,
+        secrets=secrets,
+        allow_private_addresses=allow_private_addresses,
+    )
     if not 200 <= response.status_code < 300:
         raise _http_error(what, response, path)
 
 
-def send_slack(*, webhook_url: str, text: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+def send_slack(
+    *, webhook_url: str, text: str, timeout: float = DEFAULT_TIMEOUT, allow_private_addresses: bool = False
+) -> None:
     """POST {"text": text} to a Slack incoming webhook; any 2xx is delivered (even a body other than "ok").
 
     The webhook URL is a secret: no error message holds it or its path. A 4xx carries Slack's
@@ -145,7 +167,16 @@ def send_slack(*, webhook_url: str, text: str, timeout: float = DEFAULT_TIMEOUT)
     secrets = (webhook_url, parts.path.rstrip("/") if parts.path not in ("", "/") else "")
     body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT}
-    response = _post(webhook_url, data=body, headers=headers, timeout=timeout, what=what, path=None, secrets=secrets)
+    response = _post(
+        webhook_url,
+        data=body,
+        headers=headers,
+        timeout=timeout,
+        what=what,
+        path=None,
+        secrets=secrets,
+        allow_private_addresses=allow_private_addresses,
+    )
     if not 200 <= response.status_code < 300:
         raise _http_error(what, response, None, _snippet(response, *secrets))
 
@@ -157,6 +188,7 @@ def send_telegram(
     text: str,
     api_base: str = "https://api.telegram.org",
     timeout: float = DEFAULT_TIMEOUT,
+    allow_private_addresses: bool = False,
 ) -> None:
     """Send `text` to `chat_id` through the Telegram Bot API (POST {api_base}/bot{token}/sendMessage).
 
@@ -170,7 +202,16 @@ def send_telegram(
     url = f"{api_base.rstrip('/')}/bot{bot_token}/sendMessage"
     body = json.dumps({"chat_id": chat_id, "text": text}, ensure_ascii=False).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT}
-    response = _post(url, data=body, headers=headers, timeout=timeout, what=what, path=path, secrets=secrets)
+    response = _post(
+        url,
+        data=body,
+        headers=headers,
+        timeout=timeout,
+        what=what,
+        path=path,
+        secrets=secrets,
+        allow_private_addresses=allow_private_addresses,
+    )
     status = response.status_code
     try:
         answer: Any = response.json()

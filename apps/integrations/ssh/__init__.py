@@ -18,10 +18,12 @@ from .errors import (
     SshAuthenticationError,
     SshError,
     SshHostKeyMismatchError,
+    SshInvalidHostError,
     SshProtocolError,
     SshTimeoutError,
     SshUnreachableError,
 )
+from .hosts import ssh_host_problem
 from .keys import KeyMaterial, generate_ed25519, host_key_fingerprint, parse_private_key
 from .local import run_local_checks
 from .results import MAX_OUTPUT_BYTES, CommandOutput, SshResult
@@ -40,6 +42,7 @@ __all__ = [
     "SshAuthenticationError",
     "SshError",
     "SshHostKeyMismatchError",
+    "SshInvalidHostError",
     "SshProtocolError",
     "SshResult",
     "SshTimeoutError",
@@ -52,4 +55,5 @@ __all__ = [
     "parse_private_key",
     "run_checks",
     "run_local_checks",
+    "ssh_host_problem",
 ]

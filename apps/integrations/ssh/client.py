@@ -7,6 +7,7 @@ Every phase is bounded: the TCP connect, the banner, the key exchange and the au
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import socket
 import time
@@ -18,10 +19,12 @@ from .errors import (
     SshAuthenticationError,
     SshError,
     SshHostKeyMismatchError,
+    SshInvalidHostError,
     SshProtocolError,
     SshTimeoutError,
     SshUnreachableError,
 )
+from .hosts import ssh_host_problem
 from .keys import fingerprint_of_blob, host_key_fingerprint, parse_private_key, split_key_line
 from .results import BoundedBuffer, CommandOutput, SshResult
 
@@ -54,9 +57,13 @@ def run_checks(
 
     With `pinned_host_key` ("type base64") the server must present that key, or
     SshHostKeyMismatchError is raised before any command runs; with None the key it presents is
-    accepted for this connection and returned in the result for the caller to pin.
+    accepted for this connection and returned in the result for the caller to pin. A `host` that
+    is not an IP address or a host name is refused (SshInvalidHostError) before anything is sent.
     """
     started = time.monotonic()
+    problem = ssh_host_problem(host)
+    if problem:
+        raise SshInvalidHostError(f"refusing SSH address {host!r}: {problem}")
     where = f"{username}@{host}:{port}"
     material = parse_private_key(private_key)
     pkey = _PKEY_CLASSES[material.key_type].from_private_key(io.StringIO(material.private_key))
@@ -154,6 +161,27 @@ def _key_fingerprint(pkey: paramiko.PKey) -> str:
     return fingerprint_of_blob(base64.b64decode(pkey.get_base64())).removeprefix("SHA256:")
 
 
+def _end_remote_command(channel: paramiko.Channel) -> None:
+    """Kill a command that outlived its time-out, then close its channel.
+
+    Closing the channel alone ends nothing on the server: without a terminal, sshd leaves the
+    command running (a stalled `df` on a hung mount, say) after the connection is gone. The
+    "signal" channel request (RFC 4254 §6.9), which OpenSSH's sshd honours for a command
+    session by signalling its process group, ends it. paramiko has no call for this request, so
+    it is sent as the channel's own requests are (exec, env). Best effort: a server that ignores
+    it still gets the channel closed.
+    """
+    message = paramiko.Message()
+    message.add_byte(paramiko.common.cMSG_CHANNEL_REQUEST)
+    message.add_int(channel.remote_chanid)
+    message.add_string("signal")
+    message.add_boolean(False)  # no reply wanted
+    message.add_string("KILL")
+    with contextlib.suppress(paramiko.SSHException, OSError, EOFError):
+        channel.transport._send_user_message(message)
+    channel.close()
+
+
 def _run_command(client, name: str, command: str, timeout: float, where: str) -> CommandOutput:
     """Run one command; read its stdout and stderr (bounded) and exit status within `timeout`."""
     deadline = time.monotonic() + timeout
@@ -170,7 +198,7 @@ def _run_command(client, name: str, command: str, timeout: float, where: str) ->
             elif channel.exit_status_ready() or channel.closed:
                 break
             elif time.monotonic() >= deadline:
-                channel.close()
+                _end_remote_command(channel)
                 raise SshTimeoutError(f"command {name!r} on {where} did not finish within {timeout:g}s")
             else:
                 time.sleep(_POLL_SECONDS)

@@ -23,6 +23,12 @@ class InvalidKeyError(SshError, ValueError):
     retryable = False
 
 
+class SshInvalidHostError(SshError, ValueError):
+    """The address is not an IP address or a host name (apps/integrations/ssh/hosts.py); nothing was sent."""
+
+    retryable = False
+
+
 class SshUnreachableError(SshError):
     """No TCP connection: refused, no route, unknown host name, connect time-out."""
 

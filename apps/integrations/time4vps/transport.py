@@ -20,9 +20,11 @@ import structlog
 import tenacity
 from django.conf import settings
 
+from apps.integrations.common.outbound import OutboundAddressRefused, outbound_session
+
 from . import responses, retry
 from .circuit import circuit_breaker_for
-from .errors import CircuitOpenError
+from .errors import CircuitOpenError, ProviderRequestError
 
 # The client's log stream: its request and circuit events keep the logger name they always had.
 log = structlog.get_logger("apps.integrations.time4vps.client")
@@ -35,7 +37,8 @@ class Time4VPSTransport:
 
     Timeouts, retries and the circuit breaker default to the PROVIDER_* settings, read when
     it is built; keyword arguments override them. `circuit_key` names the account's circuit
-    breaker (None: no breaker).
+    breaker (None: no breaker). Connections go only to globally routable addresses, checked as
+    each one opens, unless `allow_private_addresses` (default PROVIDER_ALLOW_PRIVATE_ADDRESSES).
     """
 
     def __init__(
@@ -49,6 +52,7 @@ class Time4VPSTransport:
         read_timeout: float | None = None,
         retry_attempts: int | None = None,
         retry_max_wait: float | None = None,
+        allow_private_addresses: bool | None = None,
     ) -> None:
         parts = urlsplit(base_url or "")
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -73,6 +77,9 @@ class Time4VPSTransport:
         self.retry_max_wait = float(
             settings.PROVIDER_RETRY_MAX_WAIT_SECONDS if retry_max_wait is None else retry_max_wait
         )
+        self.allow_private_addresses = bool(
+            settings.PROVIDER_ALLOW_PRIVATE_ADDRESSES if allow_private_addresses is None else allow_private_addresses
+        )
         self._breaker = circuit_breaker_for(circuit_key) if circuit_key is not None else None
         self._jitter = retry.jitter(self.retry_max_wait)
         self._session = self._new_session()
@@ -81,7 +88,7 @@ class Time4VPSTransport:
         self._session.close()
 
     def _new_session(self) -> requests.Session:
-        session = requests.Session()
+        session = outbound_session(allow_private=self.allow_private_addresses)
         session.auth = self._auth
         # As the official library: JSON in and out, Content-Type on every request.
         session.headers.update(
@@ -145,6 +152,12 @@ class Time4VPSTransport:
                 timeout=(self.connect_timeout, self.read_timeout),
                 allow_redirects=False,
             )
+        except OutboundAddressRefused as error:
+            # A configuration problem, not an outage: no retry, and not a failure for the circuit.
+            log.warning("time4vps.request_refused", **fields, error=type(error).__name__)
+            raise ProviderRequestError(
+                f"Time4VPS request {method} {path} was not sent: {error}", method=method, path=path
+            ) from None
         except requests.RequestException as error:
             duration_ms = round((time.monotonic() - started) * 1000)
             log.warning("time4vps.request_failed", **fields, duration_ms=duration_ms, error=type(error).__name__)

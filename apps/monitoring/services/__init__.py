@@ -1,5 +1,6 @@
 """Writes of the monitoring domain. Views, admin actions and tasks call these, nothing else."""
 
+from apps.monitoring.services.channels import channel_problems
 from apps.monitoring.services.checks import (
     health_check_batch,
     health_check_candidates,
@@ -28,6 +29,7 @@ from apps.monitoring.services.notifications import (
 __all__ = [
     "DeliveryRetry",
     "Problem",
+    "channel_problems",
     "channel_send_test",
     "health_check_batch",
     "health_check_candidates",

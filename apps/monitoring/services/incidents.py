@@ -30,6 +30,7 @@ FAMILIES = {IncidentKind.DISK_WARNING: "disk", IncidentKind.DISK_CRITICAL: "disk
 # Kinds that never resolve themselves: an operator must act (accept the key, re-provision).
 OPERATOR_RESOLVED = (IncidentKind.HOST_KEY_MISMATCH, IncidentKind.PROVISIONING_FAILED)
 CONNECTION_KINDS = (IncidentKind.UNREACHABLE, IncidentKind.AUTH_FAILED, IncidentKind.HOST_KEY_MISMATCH)
+INCIDENT_COMMENT_MAX_LENGTH = 1000
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,13 @@ def incidents_close(*, server: Server, kind: IncidentKind, now: datetime | None 
     return [IncidentEvent(pk, "resolved") for pk in ids]
 
 
-def incident_acknowledge(*, incident: Incident, user) -> Incident:
+def _comment_detail(comment: str) -> dict[str, str] | None:
+    """The operator's note on an acknowledgement or resolution, kept in its audit event."""
+    comment = comment.strip()[:INCIDENT_COMMENT_MAX_LENGTH]
+    return {"comment": comment} if comment else None
+
+
+def incident_acknowledge(*, incident: Incident, user, comment: str = "") -> Incident:
     with audit_refusals(action=AuditAction.INCIDENT_ACKNOWLEDGE, actor=user, target=incident):
         if incident.status != IncidentStatus.OPEN:
             raise ConflictError(
@@ -142,12 +149,14 @@ def incident_acknowledge(*, incident: Incident, user) -> Incident:
         incident.acknowledged_at = timezone.now()
         incident.acknowledged_by = user
         incident.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-        audit_record(action=AuditAction.INCIDENT_ACKNOWLEDGE, actor=user, target=incident)
+        audit_record(
+            action=AuditAction.INCIDENT_ACKNOWLEDGE, actor=user, target=incident, detail=_comment_detail(comment)
+        )
     log.info("incident_acknowledged", incident_id=incident.pk, user_id=user.pk)
     return incident
 
 
-def incident_resolve(*, incident: Incident, user) -> Incident:
+def incident_resolve(*, incident: Incident, user, comment: str = "") -> Incident:
     with audit_refusals(action=AuditAction.INCIDENT_RESOLVE, actor=user, target=incident):
         if incident.status == IncidentStatus.RESOLVED:
             raise ConflictError(f"incident {incident.pk} is already resolved")
@@ -156,6 +165,6 @@ def incident_resolve(*, incident: Incident, user) -> Incident:
         incident.resolved_at = timezone.now()
         incident.resolved_by = user
         incident.save(update_fields=["status", "resolved_at", "resolved_by"])
-        audit_record(action=AuditAction.INCIDENT_RESOLVE, actor=user, target=incident)
+        audit_record(action=AuditAction.INCIDENT_RESOLVE, actor=user, target=incident, detail=_comment_detail(comment))
     log.info("incident_resolved", incident_id=incident.pk, user_id=user.pk, automatic=False)
     return incident

@@ -161,6 +161,7 @@ def _payload(incident: Incident, event: str) -> dict:
 def channel_send(*, channel: NotificationChannel, text: str, payload: dict, subject: str) -> None:
     """Send one message through the channel's transport; raises NotifyError."""
     timeout = settings.NOTIFY_TIMEOUT_SECONDS
+    outbound = {"timeout": timeout, "allow_private_addresses": settings.PROVIDER_ALLOW_PRIVATE_ADDRESSES}
     if channel.kind == ChannelKind.EMAIL:
         recipients = [address.strip() for address in channel.target.split(",") if address.strip()]
         try:
@@ -168,16 +169,16 @@ def channel_send(*, channel: NotificationChannel, text: str, payload: dict, subj
         except OSError as error:  # SMTP and socket errors: worth another try
             raise NotifyError(f"e-mail could not be sent: {type(error).__name__}", retryable=True) from None
     elif channel.kind == ChannelKind.SLACK:
-        send_slack(webhook_url=channel.secret or "", text=text, timeout=timeout)
+        send_slack(webhook_url=channel.secret or "", text=text, **outbound)
     elif channel.kind == ChannelKind.WEBHOOK:
-        send_webhook(url=channel.target, payload=payload, secret=channel.secret or "", timeout=timeout)
+        send_webhook(url=channel.target, payload=payload, secret=channel.secret or "", **outbound)
     elif channel.kind == ChannelKind.TELEGRAM:
         send_telegram(
             bot_token=channel.secret or "",
             chat_id=channel.target,
             text=text,
             api_base=settings.TELEGRAM_API_BASE,
-            timeout=timeout,
+            **outbound,
         )
 
 

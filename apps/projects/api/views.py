@@ -1,9 +1,10 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.api.query import query_input
 from apps.core.choices import Trigger
 from apps.projects import selectors, services
 from apps.projects.api.filters import ProjectFilter
@@ -14,8 +15,13 @@ from apps.projects.api.serializers import (
     RunQueuedOutputSerializer,
     SearchInputSerializer,
     SearchResultSerializer,
+    search_results_data,
 )
+from apps.projects.choices import SearchRanking
 from apps.projects.models import GitHubAccount, Project
+
+# Which ranking answered a docs search (also in each result).
+RANKING_HEADER = "X-Search-Ranking"
 
 
 class GitHubAccountViewSet(
@@ -49,7 +55,7 @@ class GitHubAccountViewSet(
     @extend_schema(request=None, responses={202: RunQueuedOutputSerializer})
     @action(detail=True, methods=["post"])
     def sync(self, request: Request, pk: str | None = None) -> Response:
-        """Queue a sync of this organization now: 202 with the run's id."""
+        """Queue a sync of this organization now: 202 with the run's id (GET /api/sync-runs/{id}/)."""
         run = services.github_sync_queue(account=self.get_object(), trigger=Trigger.API, user=request.user)
         return Response(RunQueuedOutputSerializer({"run_id": run.pk}).data, status=status.HTTP_202_ACCEPTED)
 
@@ -67,27 +73,22 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_queryset(self):
         return selectors.project_list()
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, required=True, description="What to look for in the projects' docs."),
-            OpenApiParameter("limit", int, description="At most this many results (1-50, default 10)."),
-        ],
-        responses=SearchResultSerializer(many=True),
-    )
+    @extend_schema(parameters=[SearchInputSerializer], responses=SearchResultSerializer(many=True))
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def search(self, request: Request) -> Response:
-        """Search across every active project's documentation, best match first."""
-        data = SearchInputSerializer(data=request.query_params)
-        data.is_valid(raise_exception=True)
-        results = selectors.docs_search(query=data.validated_data["q"], limit=data.validated_data["limit"])
-        body = [
-            {
-                "project": {"id": result.project_id, "full_name": result.project, "html_url": result.html_url},
-                "path": result.path,
-                "heading": result.heading,
-                "snippet": result.snippet,
-                "score": result.score,
-            }
-            for result in results
-        ]
-        return Response(SearchResultSerializer(body, many=True).data)
+        """Search every active project's documentation: the documents that answer `q`, best first.
+
+        A list, as it always was; each result, and the `X-Search-Ranking` header, say which ranking
+        answered. A query that matches nothing answers an empty list.
+        """
+        params = query_input(request, SearchInputSerializer)
+        search = selectors.docs_search(
+            query=params["q"],
+            limit=params["limit"],
+            ranking=SearchRanking(params["ranking"]) if params.get("ranking") else None,
+            project=params.get("project"),
+            topic=params.get("topic"),
+        )
+        response = Response(search_results_data(search))
+        response[RANKING_HEADER] = search.ranking.value
+        return response

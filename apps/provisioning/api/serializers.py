@@ -1,7 +1,8 @@
 import django_filters
 from rest_framework import serializers
 
-from apps.provisioning.choices import Phase, RunKind, RunStatus
+from apps.core.api.fields import StrictBooleanField
+from apps.provisioning.choices import Phase, RunKind, RunRootPassword, RunStatus
 from apps.provisioning.models import ProvisioningEvent, ProvisioningPhase, ProvisioningRun
 
 
@@ -10,9 +11,15 @@ class ProvisionInputSerializer(serializers.Serializer):
     playbook = serializers.CharField(
         max_length=200, required=False, help_text="Default: the platform's playbook for the server's connection."
     )
-    confirm = serializers.BooleanField(
-        default=False, help_text="Must be true: the reinstall wipes the server, its data and its backups."
+    confirm = StrictBooleanField(
+        default=False,
+        help_text="Must be the JSON boolean true: the reinstall wipes the server, its data and its backups.",
     )
+
+
+class OsTemplateOutputSerializer(serializers.Serializer):
+    os = serializers.CharField(help_text='The code to pass as "os" to POST .../provision/.')
+    title = serializers.CharField(help_text="The provider's name for it.")
 
 
 class RunPlaybookInputSerializer(serializers.Serializer):
@@ -50,6 +57,12 @@ class ProvisioningRunOutputSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Per host: ok, changed, failed, unreachable, skipped, rescued, ignored.",
     )
+    password_outcome = serializers.ChoiceField(
+        choices=RunRootPassword.choices,
+        source="root_password_outcome",
+        read_only=True,
+        help_text="What the run did to the server's stored root password; `unknown` until finalize resets it.",
+    )
 
     class Meta:
         model = ProvisioningRun
@@ -66,6 +79,7 @@ class ProvisioningRunOutputSerializer(serializers.ModelSerializer):
             "requested_by",
             "canceled_by",
             "stats",
+            "password_outcome",
             "phases",
             "created_at",
             "started_at",

@@ -8,6 +8,7 @@ router.register("provisioning-runs", views.ProvisioningRunViewSet, basename="pro
 
 urlpatterns = [
     path("servers/<int:pk>/provision/", views.ServerProvisionApi.as_view(), name="server-provision"),
+    path("servers/<int:pk>/oses/", views.ServerOsTemplatesApi.as_view(), name="server-oses"),
     path("servers/<int:pk>/run-playbook/", views.ServerRunPlaybookApi.as_view(), name="server-run-playbook"),
     *router.urls,
 ]

@@ -1,14 +1,18 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.openapi import ErrorSerializer
+from apps.core.api.query import query_input
+from apps.core.exceptions import ConflictError
 from apps.provisioning import selectors, services
 from apps.provisioning.api.serializers import (
     EventQuerySerializer,
+    OsTemplateOutputSerializer,
     ProvisioningEventOutputSerializer,
     ProvisioningEventPageOutputSerializer,
     ProvisioningRunOutputSerializer,
@@ -18,6 +22,7 @@ from apps.provisioning.api.serializers import (
     RunPlaybookInputSerializer,
 )
 from apps.provisioning.models import ProvisioningRun
+from apps.servers.choices import Lifecycle
 from apps.servers.models import Server
 
 
@@ -47,6 +52,30 @@ class ServerProvisionApi(APIView):
             user=request.user,
         )
         return _queued(run)
+
+
+class ServerOsTemplatesApi(APIView):
+    """The OS templates the provider offers for this server (what `os` of a provision request may be).
+
+    Asks the provider each time, as the admin's provision page does: 503 when it cannot be asked.
+    Operators only, like provisioning itself: every call is a call to the provider's API.
+    """
+
+    permissions_by_method = {"GET": "provisioning.run_provisioning"}
+
+    @extend_schema(
+        responses={
+            200: OsTemplateOutputSerializer(many=True),
+            409: OpenApiResponse(ErrorSerializer, description="The server was removed at the provider."),
+            503: OpenApiResponse(ErrorSerializer, description="The provider could not be asked."),
+        }
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        server = get_object_or_404(Server.objects.select_related("provider_account"), pk=pk)
+        if server.lifecycle == Lifecycle.REMOVED:
+            raise ConflictError(f"{server} was removed at the provider: it offers no OS templates")
+        templates = [{"os": code, "title": title} for code, title in services.server_os_templates(server)]
+        return Response(OsTemplateOutputSerializer(templates, many=True).data)
 
 
 class ServerRunPlaybookApi(APIView):
@@ -87,10 +116,9 @@ class ProvisioningRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     def events(self, request: Request, pk: str | None = None) -> Response:
         """The run's Ansible output after `after` (a seq), in order: poll with `next_after` to stream it."""
         run = self.get_object()
-        query = EventQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        after = query.validated_data["after"]
-        events = list(selectors.provisioning_events_after(run=run, after=after, limit=query.validated_data["limit"]))
+        query = query_input(request, EventQuerySerializer)
+        after = query["after"]
+        events = list(selectors.provisioning_events_after(run=run, after=after, limit=query["limit"]))
         page = {
             "events": ProvisioningEventOutputSerializer(events, many=True).data,
             "next_after": events[-1].seq if events else after,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from apps.provisioning.services.engine import Done, PhaseContext, PhaseError, Wait
+from apps.provisioning.services.context import PhaseContext
+from apps.provisioning.services.phase_results import Done, PhaseError, Wait
 from apps.provisioning.services.provider_actions import Completed, provider_action_follow, root_password_store
 
 TASK_NAME = "server_reset_password"

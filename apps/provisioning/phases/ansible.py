@@ -3,8 +3,10 @@
 The inventory is built here (one host); SSH servers are reached with the platform's key (handed to
 ssh-agent, never written to a file) and their pinned host key (strict checking); `local` servers
 run with Ansible's local connection, restricted to the allowlisted playbooks. Events are stored as
-they arrive; the cancel callback beats the run's heartbeat and stops the playbook within seconds
-of a cancel or of another attempt taking the run over.
+they arrive; the cancel callback stops the playbook within seconds of a cancel or of another
+attempt taking the run over (the lease keeper, services/lease.py, finds the run is no longer this
+attempt's). The playbook starts only after `effect_begin` confirmed, under a live lease, that the
+run is still this attempt's; what it did is recorded fenced, so a superseded attempt records nothing.
 """
 
 from __future__ import annotations
@@ -12,37 +14,38 @@ from __future__ import annotations
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from django.conf import settings
 
 from apps.core.exceptions import ValidationError
 from apps.integrations.ansible import run_playbook
+from apps.integrations.ssh import ssh_host_problem
 from apps.provisioning.models import ProvisioningRun
 from apps.provisioning.services.ansible_processes import ansible_process_record, ansible_process_stop
-from apps.provisioning.services.engine import Done, PhaseContext, PhaseError, Superseded, Wait
+from apps.provisioning.services.context import PhaseContext
 from apps.provisioning.services.events import EventRecorder
+from apps.provisioning.services.phase_results import Done, PhaseError, Superseded, Wait
 from apps.provisioning.services.playbooks import playbook_check, playbook_dir
 from apps.provisioning.services.targets import platform_key_for
+from apps.provisioning.services.workdirs import private_dir_prefix, run_dirs_remove, work_dir_prefix, work_root
 from apps.servers.choices import Connection
 from apps.servers.models import Server
 
-HEARTBEAT_SECONDS = 2.0
-
 
 class CancelWatch:
-    """ansible-runner's cancel callback: every few seconds, beat the heartbeat; True once the run
-    is no longer this attempt's (canceled by an operator, or taken over after a stall)."""
+    """ansible-runner's cancel callback: True once the run is no longer this attempt's (canceled
+    by an operator, or taken over after its lease ran out), as the lease keeper found."""
 
     def __init__(self, ctx: PhaseContext) -> None:
-        self.ctx, self.last, self.lost = ctx, time.monotonic(), False
+        self.ctx = ctx
 
     def __call__(self) -> bool:
-        if not self.lost and time.monotonic() - self.last >= HEARTBEAT_SECONDS:
-            self.last = time.monotonic()
-            self.lost = not self.ctx.beat()
-        return self.lost
+        return self.ctx.lost
+
+    @property
+    def lost(self) -> bool:
+        return self.ctx.lost
 
 
 class ControllerErrorWatch:
@@ -85,6 +88,11 @@ def _target(server: Server, work_dir: str) -> dict:
     except ValidationError as error:
         raise PhaseError(str(error), retryable=False) from None
     host = server.effective_ssh_host
+    problem = ssh_host_problem(host)
+    if problem:  # stored around the model's validator, or an IP the provider reported badly
+        raise PhaseError(
+            f"refusing the SSH address {host!r}: {problem}; correct the server's SSH host", retryable=False
+        )
     pattern = host if server.ssh_port == 22 else f"[{host}]:{server.ssh_port}"
     host_vars = {"ansible_host": host, "ansible_port": server.ssh_port, "ansible_user": server.ssh_user}
     return {
@@ -115,7 +123,8 @@ def step(ctx: PhaseContext) -> Done | Wait:
     except ValidationError as error:
         raise PhaseError(str(error), retryable=False) from None
     ansible_process_stop(run_id=ctx.run.pk)  # an earlier attempt's, if it still runs here
-    recorder = EventRecorder(run_id=ctx.run.pk, attempt=ctx.record.attempts)
+    run_dirs_remove(run_id=ctx.run.pk)  # and what an earlier attempt killed with its worker left
+    recorder = EventRecorder(run_id=ctx.run.pk, attempt=ctx.record.attempts, guard=ctx.owned)
     watch = CancelWatch(ctx)
     controller_errors = ControllerErrorWatch()
 
@@ -123,17 +132,19 @@ def step(ctx: PhaseContext) -> Done | Wait:
         controller_errors(event_data)
         recorder.add(event_data)
 
-    work_root = Path(settings.VAR_DIR) / "provisioning"
+    root = work_root()
     try:
-        with tempfile.TemporaryDirectory(prefix=f"run-{ctx.run.pk}-", dir=_ensure(work_root)) as work_dir:
+        with tempfile.TemporaryDirectory(prefix=work_dir_prefix(ctx.run.pk), dir=_ensure(root)) as work_dir:
             target = _target(server, work_dir)
+            ctx.effect_begin()  # the playbook acts on the server: only while this attempt holds the run
             result = run_playbook(
                 playbook_dir=playbook_dir(),
                 playbook=playbook,
                 inventory=target["inventory"],
                 extravars=_extravars(ctx, server, work_dir),
                 config_file=Path(settings.ANSIBLE_CONFIG_FILE),
-                work_root=work_root,
+                work_root=root,
+                private_dir_prefix=private_dir_prefix(ctx.run.pk),
                 timeout=settings.PROVISIONING_ANSIBLE_TIMEOUT_SECONDS,
                 cancel_callback=watch,
                 event_handler=on_event,
@@ -145,10 +156,11 @@ def step(ctx: PhaseContext) -> Done | Wait:
         raise PhaseError(f"cannot prepare the Ansible run: {error.strerror or error}", retryable=False) from None
     finally:
         recorder.flush()
-    ProvisioningRun.objects.filter(pk=ctx.run.pk).update(stats=result.stats)
-    ctx.record_fact(detail={**ctx.record.detail, "status": result.status, "rc": result.rc, "events": recorder.count})
     if watch.lost or result.status == "canceled":
         raise Superseded
+    with ctx.owned():
+        ProvisioningRun.objects.filter(pk=ctx.run.pk).update(stats=result.stats)
+    ctx.record_fact(detail={**ctx.record.detail, "status": result.status, "rc": result.rc, "events": recorder.count})
     if result.status == "successful":
         return Done()
     if result.status == "timeout":

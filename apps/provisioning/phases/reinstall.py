@@ -6,13 +6,15 @@ from django.conf import settings
 
 from apps.core.exceptions import ValidationError
 from apps.integrations.time4vps import Time4VPSError
-from apps.provisioning.services.engine import Done, PhaseContext, PhaseError, Wait
+from apps.provisioning.services.context import PhaseContext
+from apps.provisioning.services.phase_results import Done, PhaseError, Wait
 from apps.provisioning.services.provider_actions import (
     Completed,
     as_phase_error,
     client_for,
     provider_action_follow,
     provider_server_id,
+    root_password_forget,
     root_password_store,
 )
 from apps.provisioning.services.targets import platform_key_for
@@ -56,9 +58,20 @@ def step(ctx: PhaseContext) -> Done | Wait:
     if isinstance(result, Wait):
         return result
     assert isinstance(result, Completed)
-    # A reinstall sets a new root password; keep it when the task tells it.
+    # A reinstall sets a new root password; keep it when the task tells it. A reinstall found only in
+    # the provider's task history (a worker died before it recorded the task id) tells none: the
+    # stored password is stale, marked unknown, and finalize resets it before the server is ready.
     password = result.task.password() if result.task else None
     if password:
         root_password_store(ctx, password)
-    ctx.record_fact(detail={**ctx.record.detail, "os": ctx.run.os_template, "password_stored": bool(password)})
+    else:
+        root_password_forget(ctx)
+    ctx.record_fact(
+        detail={
+            **ctx.record.detail,
+            "os": ctx.run.os_template,
+            "password_stored": bool(password),
+            "password_unknown": not password,
+        }
+    )
     return Done()

@@ -9,10 +9,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.core.exceptions import ValidationError
-from apps.integrations.ssh import SshError, run_checks, run_local_checks
+from apps.integrations.ssh import SshError, run_checks, run_local_checks, ssh_host_problem
 from apps.monitoring.choices import IncidentKind
 from apps.monitoring.services import incidents_close, notifications_queue
-from apps.provisioning.services.engine import Done, PhaseContext, PhaseError, Wait
+from apps.provisioning.services.context import PhaseContext
+from apps.provisioning.services.phase_results import Done, PhaseError, Wait
 from apps.provisioning.services.targets import platform_key_for
 from apps.servers.choices import Connection
 from apps.servers.models import Server
@@ -34,6 +35,12 @@ def step(ctx: PhaseContext) -> Done | Wait:
         raise PhaseError(str(error), retryable=False) from None
     if not server.effective_ssh_host:
         raise PhaseError("no address: the server has no IP and no SSH host", retryable=False)
+    problem = ssh_host_problem(server.effective_ssh_host)
+    if problem:  # waiting would not help: the address is refused before every connection
+        raise PhaseError(
+            f"refusing the SSH address {server.effective_ssh_host!r}: {problem}; correct the server's SSH host",
+            retryable=False,
+        )
     try:
         result = run_checks(
             host=server.effective_ssh_host,
@@ -57,13 +64,14 @@ def step(ctx: PhaseContext) -> Done | Wait:
                 retryable=False,
             )
         return Wait(ctx.next_poll_seconds(), problem)
-    Server.objects.filter(pk=server.pk).update(
-        host_key=result.host_key,
-        host_key_fingerprint=result.host_key_fingerprint,
-        offered_host_key="",
-        offered_host_key_fingerprint="",
-    )
-    notifications_queue(events=incidents_close(server=server, kind=IncidentKind.HOST_KEY_MISMATCH))
+    with ctx.owned():  # a superseded attempt (its worker froze meanwhile) pins nothing
+        Server.objects.filter(pk=server.pk).update(
+            host_key=result.host_key,
+            host_key_fingerprint=result.host_key_fingerprint,
+            offered_host_key="",
+            offered_host_key_fingerprint="",
+        )
+        notifications_queue(events=incidents_close(server=server, kind=IncidentKind.HOST_KEY_MISMATCH))
     ctx.record_fact(detail={**ctx.record.detail, "host_key_fingerprint": result.host_key_fingerprint})
     ctx.log.info("provisioning_host_key_pinned", fingerprint=result.host_key_fingerprint)
     return Done()

@@ -9,7 +9,12 @@ from apps.provisioning.services.requests import (
     run_retry,
     server_os_templates,
 )
-from apps.provisioning.services.trigger import provisioner_trigger, provisioning_runs_cleanup, run_resume
+from apps.provisioning.services.trigger import (
+    provisioner_trigger,
+    provisioning_leases_reclaim,
+    provisioning_runs_cleanup,
+    run_resume,
+)
 
 __all__ = [
     "phase_execute",
@@ -18,6 +23,7 @@ __all__ = [
     "playbooks_available",
     "provision_request",
     "provisioner_trigger",
+    "provisioning_leases_reclaim",
     "provisioning_runs_cleanup",
     "run_cancel",
     "run_resume",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.provisioning.models import ProvisioningEvent
+from apps.provisioning.services.phase_results import Superseded
 
 MAX_STDOUT_CHARS = 64_000
 FAILED_EVENTS = ("runner_on_failed", "runner_item_on_failed", "runner_on_unreachable")
@@ -27,10 +30,21 @@ class EventRecorder:
     """Collects a run's events and writes them `batch_size` at a time, or every `interval` seconds.
 
     `seq` continues after the events of earlier attempts, so the output of a run reads in order.
+    Each write happens inside `guard()` (the attempt's ownership check): once the run is no longer
+    this attempt's, nothing more is written.
     """
 
-    def __init__(self, *, run_id: int, attempt: int, batch_size: int = 50, interval: float = 1.0) -> None:
-        self.run_id, self.attempt = run_id, attempt
+    def __init__(
+        self,
+        *,
+        run_id: int,
+        attempt: int,
+        batch_size: int = 50,
+        interval: float = 1.0,
+        guard: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+    ) -> None:
+        self.run_id, self.attempt, self.guard = run_id, attempt, guard
+        self.superseded = False
         self.batch_size, self.interval = batch_size, interval
         self.base = ProvisioningEvent.objects.filter(run_id=run_id).aggregate(last=Max("seq"))["last"] or 0
         self.pending: list[ProvisioningEvent] = []
@@ -66,8 +80,12 @@ class EventRecorder:
             self.flush()
 
     def flush(self) -> None:
-        if self.pending:
-            # ignore_conflicts: a redelivered attempt may write a seq an earlier one wrote.
-            ProvisioningEvent.objects.bulk_create(self.pending, ignore_conflicts=True)
-            self.pending = []
+        if self.pending and not self.superseded:
+            try:
+                with self.guard():
+                    # ignore_conflicts: a redelivered attempt may write a seq an earlier one wrote.
+                    ProvisioningEvent.objects.bulk_create(self.pending, ignore_conflicts=True)
+            except Superseded:
+                self.superseded = True
+        self.pending = []
         self.last_flush = time.monotonic()

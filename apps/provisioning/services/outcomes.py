@@ -1,13 +1,14 @@
-"""How a run ends: the run's record, the server's lifecycle, incidents and notifications."""
+"""How a run ends: the run's record, the server's lifecycle, incidents and notifications.
+
+The end of a run that a phase reaches (succeeded, failed) is one fenced transaction
+(transitions.owned): a superseded attempt neither ends the run nor notifies anyone.
+"""
 
 from __future__ import annotations
 
 import structlog
-from django.db import transaction
 from django.utils import timezone
 
-from apps.audit.choices import ActorKind, AuditAction, AuditOutcome
-from apps.audit.services import audit_record
 from apps.monitoring.choices import IncidentKind, Severity
 from apps.monitoring.services import (
     Problem,
@@ -18,7 +19,8 @@ from apps.monitoring.services import (
 )
 from apps.provisioning.choices import Phase, PhaseStatus, RunKind, RunStatus
 from apps.provisioning.models import ProvisioningPhase, ProvisioningRun
-from apps.provisioning.services.engine import PhaseContext, Superseded
+from apps.provisioning.services import transitions
+from apps.provisioning.services.audit_trail import run_finished_audit
 from apps.servers.choices import Lifecycle
 from apps.servers.models import Server
 
@@ -26,32 +28,18 @@ log = structlog.get_logger(__name__)
 UNFINISHED_PHASE_STATUSES = (PhaseStatus.PENDING, PhaseStatus.RUNNING, PhaseStatus.WAITING, PhaseStatus.RETRYING)
 
 
-def run_finished_audit(run: ProvisioningRun, *, status: RunStatus, error: str = "") -> None:
-    """A run reached its end: recorded for whoever asked for it (or the system, for the trigger's runs)."""
-    audit_record(
-        action=AuditAction.RUN_FINISH,
-        actor=run.requested_by,
-        actor_kind=None if run.requested_by_id else ActorKind.SYSTEM,
-        target=run,
-        outcome=AuditOutcome.SUCCESS if status == RunStatus.SUCCEEDED else AuditOutcome.FAILURE,
-        detail={"server_id": run.server_id, "kind": run.kind, "status": status, "phase": run.phase, "error": error},
-    )
-
-
 def reinstall_requested(run: ProvisioningRun) -> bool:
     """Whether the run may have wiped the server: its reinstall was asked for (or about to be)."""
     return ProvisioningPhase.objects.filter(run=run, phase=Phase.REINSTALL, intent_at__isnull=False).exists()
 
 
-def run_succeed(ctx: PhaseContext) -> None:
+def run_succeed(ctx) -> None:
+    """The last phase of `ctx`'s run succeeded: the run succeeds, a provisioned server is ready."""
     run, now = ctx.run, timezone.now()
-    with transaction.atomic():
-        updated = ProvisioningRun.objects.filter(pk=run.pk, token=ctx.token, status=RunStatus.RUNNING).update(
-            status=RunStatus.SUCCEEDED, finished_at=now, stalled_after=None, error=""
+    with transitions.owned(run.pk, ctx.token):
+        transitions.run_end(
+            run_id=run.pk, phase=ctx.record.phase, status=RunStatus.SUCCEEDED, phase_status=PhaseStatus.SUCCEEDED
         )
-        if not updated:
-            raise Superseded
-        ctx.record_fact(status=PhaseStatus.SUCCEEDED, finished_at=now, error="")
         changes = {"lifecycle_reason": ""}
         if run.kind == RunKind.PROVISION:
             changes["lifecycle"] = Lifecycle.READY
@@ -79,14 +67,14 @@ def run_fail(*, run: ProvisioningRun, token: int, message: str, phase_error: str
     """Fail an active run (fenced by `token`): the server is failed (a playbook-only run leaves its
     lifecycle), a provisioning_failed incident opens and operators are notified."""
     now = timezone.now()
-    with transaction.atomic():
-        updated = ProvisioningRun.objects.filter(pk=run.pk, token=token, status=RunStatus.RUNNING).update(
-            status=RunStatus.FAILED, finished_at=now, stalled_after=None, error=message
-        )
-        if not updated:
-            raise Superseded
-        ProvisioningPhase.objects.filter(run=run, phase=run.phase).update(
-            status=PhaseStatus.FAILED, finished_at=now, error=phase_error or message
+    with transitions.owned(run.pk, token):
+        transitions.run_end(
+            run_id=run.pk,
+            phase=run.phase,
+            status=RunStatus.FAILED,
+            phase_status=PhaseStatus.FAILED,
+            error=message,
+            phase_error=phase_error,
         )
         server = Server.objects.get(pk=run.server_id)
         reason = f"provisioning run #{run.pk} failed: {message}"

@@ -1,9 +1,12 @@
 """Provider actions that must never happen twice: record the intent, ask once, follow the task.
 
-The intent is recorded before the request. A later attempt that finds an intent without a task id
-(the worker died, the answer was lost) looks at the server's `active_task` and `last_tasks` at
-the provider first, and asks again only when the provider shows no such task since the intent.
-The task is then polled by re-scheduled tasks with backoff, up to the phase's deadline.
+The intent is recorded immediately before the request, in the transaction that checks this attempt
+still holds the run (PhaseContext.effect_begin): an attempt superseded meanwhile (its worker
+froze, and another attempt took the run over) stops there and asks for nothing. A later attempt
+that finds an intent without a task id (the worker died, the answer was lost) looks at the
+server's `active_task` and `last_tasks` at the provider first, and asks again only when the
+provider shows no such task since the intent. The task is then polled by re-scheduled tasks with
+backoff, up to the phase's deadline.
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from apps.integrations.time4vps import ProviderTask, ServerDetails, Time4VPSClient, Time4VPSError
-from apps.provisioning.services.engine import PhaseContext, PhaseError, Wait
+from apps.provisioning.services.context import PhaseContext
+from apps.provisioning.services.phase_results import PhaseError, Wait
+from apps.servers.choices import RootPasswordState
 from apps.servers.models import Server
 from apps.servers.provider import provider_client_for
+from apps.servers.services import server_provider_task_finished
 
 # The provider's clock may run behind ours: a task activated this long before the recorded intent
 # still counts as the one the platform asked for.
@@ -99,10 +105,11 @@ def provider_action_follow(
                         return wait_or_give_up(f"the {what} asked for earlier is still running")
                     if found == "completed" and not needs_results:
                         ctx.record_fact(provider_task_completed_at=now)
+                        server_provider_task_finished(server_id=ctx.server.pk, task_name=task_name)
                         return Completed(task=None)
                 if details.active_task is not None:
                     return wait_or_give_up(f"the server is busy at the provider ({details.active_task.name})")
-                ctx.record_fact(intent_at=now, provider_task_completed_at=None)
+                ctx.effect_begin(intent_at=now, provider_task_completed_at=None, provider_task_id=None)
                 task_id = start(client, server_id)
                 ctx.record_fact(provider_task_id=task_id)
                 ctx.log.info("provider_action_started", action=what, provider_task_id=task_id)
@@ -111,12 +118,27 @@ def provider_action_follow(
         raise as_phase_error(error) from None
     if task.done:
         ctx.record_fact(provider_task_completed_at=task.completed)
+        # The inventory still says busy if the last sync saw this task running.
+        server_provider_task_finished(server_id=ctx.server.pk, task_name=task_name)
         return Completed(task=task)
     return wait_or_give_up(f"the provider's {what} task is running")
 
 
 def root_password_store(ctx: PhaseContext, password: str) -> None:
     """Keep the root password the provider handed out (encrypted at rest: saved through the field)."""
-    server = Server.objects.get(pk=ctx.server.pk)
-    server.root_password = password
-    server.save(update_fields=["root_password"])
+    with ctx.owned():
+        server = Server.objects.get(pk=ctx.server.pk)
+        server.root_password = password
+        server.root_password_state = RootPasswordState.CURRENT
+        server.save(update_fields=["root_password", "root_password_state"])
+
+
+def root_password_forget(ctx: PhaseContext) -> None:
+    """The provider replaced the root password without telling the new one: the stored one is stale.
+    It is dropped and marked unknown (never shown as current) until a reset hands out a new one."""
+    with ctx.owned():
+        server = Server.objects.get(pk=ctx.server.pk)
+        server.root_password = ""
+        server.root_password_state = RootPasswordState.UNKNOWN
+        server.save(update_fields=["root_password", "root_password_state"])
+    ctx.log.warning("provisioning_root_password_unknown")

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import structlog
-from celery import current_app
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record, audit_refusals
 from apps.core.exceptions import ConflictError, ServiceUnavailableError, ValidationError
 from apps.integrations.time4vps import Time4VPSError
-from apps.provisioning import task_names
-from apps.provisioning.choices import ACTIVE_RUN_STATUSES, PHASES_BY_KIND, PhaseStatus, RunKind, RunStatus
+from apps.provisioning.choices import PHASES_BY_KIND, RunKind, RunStatus
+from apps.provisioning.limits import stall_bound
 from apps.provisioning.models import ProvisioningPhase, ProvisioningRun
 from apps.provisioning.selectors import provisioning_run_active
-from apps.provisioning.services.engine import stall_bound
-from apps.provisioning.services.outcomes import run_canceled, run_finished_audit
+from apps.provisioning.services import transitions
+from apps.provisioning.services.outcomes import run_canceled
 from apps.provisioning.services.playbooks import playbook_check, playbook_default
 from apps.servers.choices import Lifecycle
 from apps.servers.models import Server
@@ -70,36 +68,10 @@ def _audit_requested(run: ProvisioningRun, *, action: AuditAction, user) -> None
 
 
 def run_dispatch(*, run: ProvisioningRun) -> None:
-    """Queue the run's current phase once the caller's transaction commits.
-
-    A run the broker cannot take is failed at once, so that it never blocks the next request,
-    and the caller gets ServiceUnavailableError (the API's 503).
-    """
-    run_id, phase, token = run.pk, run.phase, run.token
-
-    def send() -> None:
-        try:
-            current_app.send_task(task_names.PHASE_TASKS[phase], kwargs={"run_id": run_id, "token": token})
-        except Exception as error:
-            _queue_failed(run_id=run_id, token=token, error=error)
-            raise ServiceUnavailableError("could not queue the run: the task broker is unavailable") from error
-
-    transaction.on_commit(send)
-
-
-def _queue_failed(*, run_id: int, token: int, error: Exception) -> None:
-    run = ProvisioningRun.objects.get(pk=run_id)
-    message = f"could not queue the run: broker unavailable ({type(error).__name__})"
-    updated = ProvisioningRun.objects.filter(pk=run_id, token=token, status=RunStatus.QUEUED).update(
-        status=RunStatus.FAILED, finished_at=timezone.now(), stalled_after=None, error=message
-    )
-    if updated and run.kind == RunKind.PROVISION:
-        Server.objects.filter(pk=run.server_id, lifecycle=Lifecycle.PENDING_SETUP).update(
-            lifecycle=run.lifecycle_before or Lifecycle.DISCOVERED
-        )
-    if updated:
-        run_finished_audit(run, status=RunStatus.FAILED, error=message)
-    log.error("provisioning_run_not_queued", run_id=run_id, error=type(error).__name__)
+    """Queue the run's current phase once the caller's transaction commits. A run the broker cannot
+    take is failed at once, so that it never blocks the next request, and the caller gets
+    ServiceUnavailableError (the API's 503): transitions.phase_send."""
+    transitions.phase_send(run_id=run.pk, phase=run.phase, token=run.token)
 
 
 def run_create(*, server: Server, kind: RunKind, os_template: str, playbook: str, user) -> ProvisioningRun:
@@ -114,7 +86,7 @@ def run_create(*, server: Server, kind: RunKind, os_template: str, playbook: str
                 requested_by=_user(user),
                 phase=phases[0],
                 lifecycle_before=server.lifecycle,
-                stalled_after=timezone.now() + stall_bound(),
+                stalled_after=timezone.now() + stall_bound(phases[0]),
             )
             ProvisioningPhase.objects.bulk_create(
                 [ProvisioningPhase(run=run, phase=phase, position=n) for n, phase in enumerate(phases)]
@@ -144,22 +116,26 @@ def provision_request(
 
 
 def _provision(*, server: Server, os_template: str, playbook: str | None, confirm: bool, user) -> ProvisioningRun:
+    # The request itself first (400), then the server's state (409): a caller with a wrong body
+    # learns that whatever the server is doing. Only the OS check waits for the state checks, as
+    # it asks the provider about a server that must still be there.
     if confirm is not True:
         raise ValidationError({"confirm": [CONFIRM_MESSAGE]})
     if not isinstance(os_template, str) or not os_template.strip():
         raise ValidationError({"os": ["choose one of the OS templates the server offers"]})
+    playbook = playbook_check(server=server, playbook=playbook or playbook_default(server))
+    # An active run first: it is why the server is pending setup, and the answer names it.
+    _conflict_if_active(server)
     if server.lifecycle not in PROVISIONABLE:
         raise ConflictError(
             f"{server} is {server.get_lifecycle_display().lower()}: only a discovered, ready or failed server "
             "can be provisioned"
         )
-    _conflict_if_active(server)
-    if server.busy:
-        raise ConflictError(f"{server} is busy at the provider ({server.active_task or 'a task'}): try again later")
-    playbook = playbook_check(server=server, playbook=playbook or playbook_default(server))
     offered = [code for code, _ in server_os_templates(server)]
     if os_template not in offered:
         raise ValidationError({"os": [f"{server} does not offer {os_template!r}; it offers: {', '.join(offered)}"]})
+    if server.busy:
+        raise ConflictError(f"{server} is busy at the provider ({server.active_task or 'a task'}): try again later")
     return run_create(server=server, kind=RunKind.PROVISION, os_template=os_template, playbook=playbook, user=user)
 
 
@@ -174,10 +150,10 @@ def playbook_run_request(*, server: Server, playbook: str, user=None) -> Provisi
 def _playbook_run(*, server: Server, playbook: str, user) -> ProvisioningRun:
     if not playbook:
         raise ValidationError({"playbook": ["name the playbook to run"]})
+    playbook = playbook_check(server=server, playbook=playbook)
+    _conflict_if_active(server)
     if server.lifecycle != Lifecycle.READY:
         raise ConflictError(f"{server} is {server.get_lifecycle_display().lower()}: playbooks run on ready servers")
-    _conflict_if_active(server)
-    playbook = playbook_check(server=server, playbook=playbook)
     return run_create(server=server, kind=RunKind.PLAYBOOK, os_template="", playbook=playbook, user=user)
 
 
@@ -199,30 +175,16 @@ def _retry(*, run: ProvisioningRun, user) -> ProvisioningRun:
     server = Server.objects.get(pk=run.server_id)
     if server.lifecycle == Lifecycle.REMOVED:
         raise ConflictError(f"{server} was removed at the provider")
-    now = timezone.now()
     try:
         with transaction.atomic():
-            updated = ProvisioningRun.objects.filter(pk=run.pk, status=run.status).update(
-                status=RunStatus.QUEUED,
-                token=F("token") + 1,
-                error="",
-                finished_at=None,
-                cancel_requested_at=None,
-                canceled_by=None,
-                stalled_after=now + stall_bound(),
-            )
-            if not updated:
+            if not transitions.run_retry_claim(run=run):
                 raise ConflictError(f"run #{run.pk} changed state meanwhile: ask again")
-            ProvisioningPhase.objects.filter(run=run, phase=run.phase).update(
-                status=PhaseStatus.RETRYING, attempts=0, finished_at=None
-            )
             if run.kind == RunKind.PROVISION:
                 Server.objects.filter(pk=server.pk).update(lifecycle=Lifecycle.PENDING_SETUP, lifecycle_reason="")
-            run.refresh_from_db()
     except IntegrityError:
         _conflict_if_active(server)
         raise
-    run_dispatch(run=run)
+    run.refresh_from_db()
     log.info("provisioning_run_retried", run_id=run.pk, phase=run.phase, user_id=getattr(_user(user), "pk", None))
     return run
 
@@ -237,7 +199,6 @@ def run_cancel(*, run: ProvisioningRun, user=None) -> ProvisioningRun:
 
 
 def _cancel(*, run: ProvisioningRun, user) -> ProvisioningRun:
-    now = timezone.now()
     in_flight = (
         ProvisioningPhase.objects.filter(
             run=run, provider_task_id__isnull=False, provider_task_completed_at__isnull=True
@@ -250,16 +211,7 @@ def _cancel(*, run: ProvisioningRun, user) -> ProvisioningRun:
     if in_flight:
         message += f"; the provider's {in_flight[0]} task #{in_flight[1]} had already started and is left to finish"
     with transaction.atomic():
-        updated = ProvisioningRun.objects.filter(pk=run.pk, status__in=ACTIVE_RUN_STATUSES).update(
-            status=RunStatus.CANCELED,
-            token=F("token") + 1,
-            cancel_requested_at=now,
-            canceled_by=_user(user),
-            finished_at=now,
-            stalled_after=None,
-            error=message,
-        )
-        if not updated:
+        if not transitions.run_cancel_claim(run=run, user=_user(user), message=message):
             run.refresh_from_db()
             raise ConflictError(f"run #{run.pk} is {run.status}: only a queued or running run can be canceled")
         run.refresh_from_db()

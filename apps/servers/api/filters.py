@@ -1,7 +1,5 @@
 import django_filters
 
-from apps.core.choices import SyncStatus, Trigger
-from apps.core.models import SyncRun
 from apps.servers.choices import HealthStatus, Lifecycle, ProviderStatus
 from apps.servers.models import ProviderAccount, Server
 
@@ -16,13 +14,3 @@ class ServerFilter(django_filters.FilterSet):
     class Meta:
         model = Server
         fields = ["lifecycle", "health_status", "provider_status", "provider_account", "busy"]
-
-
-class SyncRunFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=SyncStatus.choices)
-    trigger = django_filters.ChoiceFilter(choices=Trigger.choices)
-    provider_account = django_filters.NumberFilter(field_name="account_id")
-
-    class Meta:
-        model = SyncRun
-        fields = ["status", "trigger", "provider_account"]

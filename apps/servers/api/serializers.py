@@ -1,10 +1,9 @@
 from rest_framework import serializers
 
 from apps.core.api.fields import SecretField
-from apps.core.models import SyncRun
-from apps.servers.choices import ProviderKind
+from apps.servers.choices import ProviderKind, RootPasswordState
 from apps.servers.models import ProviderAccount, Server, SshKey
-from apps.servers.validators import provider_base_url_problems
+from apps.servers.validators import provider_base_url_problems, validate_ssh_host
 
 
 class ProviderAccountOutputSerializer(serializers.ModelSerializer):
@@ -56,6 +55,25 @@ class ProviderAccountInputSerializer(serializers.Serializer):
 class ServerOutputSerializer(serializers.ModelSerializer):
     last_seen_at = serializers.DateTimeField(source="seen_at", read_only=True, allow_null=True)
     ssh_host = serializers.CharField(source="effective_ssh_host", read_only=True)
+    password_state = serializers.ChoiceField(
+        choices=RootPasswordState.choices,
+        source="root_password_state",
+        read_only=True,
+        help_text="Whether the platform knows the server's root password (never the password itself).",
+    )
+    lifecycle_reason = serializers.CharField(
+        read_only=True,
+        help_text="Why the server is failed, or what provisioning last reported; empty if all is well.",
+    )
+    active_task = serializers.CharField(
+        read_only=True, help_text="The task the provider is running on the server; empty when none (busy is false)."
+    )
+    host_key_fingerprint = serializers.CharField(
+        read_only=True, help_text="SHA256 fingerprint of the pinned SSH host key; empty before the first check."
+    )
+    last_checked_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the last health check of the server ran."
+    )
 
     class Meta:
         model = Server
@@ -75,13 +93,18 @@ class ServerOutputSerializer(serializers.ModelSerializer):
             "disk_mb",
             "bandwidth_mb",
             "lifecycle",
+            "lifecycle_reason",
             "health_status",
+            "last_checked_at",
             "busy",
+            "active_task",
+            "password_state",
             "last_seen_at",
             "connection",
             "ssh_host",
             "ssh_port",
             "ssh_user",
+            "host_key_fingerprint",
             "notes",
             "created_at",
             "updated_at",
@@ -92,7 +115,12 @@ class ServerOutputSerializer(serializers.ModelSerializer):
 class ServerUpdateInputSerializer(serializers.Serializer):
     """Only the operator-managed fields; naming any other field is an error, not silently ignored."""
 
-    ssh_host = serializers.CharField(max_length=255, allow_blank=True)
+    ssh_host = serializers.CharField(
+        max_length=255,
+        allow_blank=True,
+        validators=[validate_ssh_host],
+        help_text="An IP address or a host name; blank for the primary IP.",
+    )
     ssh_port = serializers.IntegerField(min_value=1, max_value=65535)
     ssh_user = serializers.RegexField(r"^[a-z_][a-z0-9_.-]{0,63}$", max_length=64)
     notes = serializers.CharField(allow_blank=True)
@@ -104,34 +132,6 @@ class ServerUpdateInputSerializer(serializers.Serializer):
                 {name: ["read-only: the provider or the platform owns this field"] for name in unknown}
             )
         return attrs
-
-
-class SyncRunOutputSerializer(serializers.ModelSerializer):
-    provider_account = serializers.IntegerField(source="account_id", read_only=True)
-    triggered_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
-
-    class Meta:
-        model = SyncRun
-        fields = [
-            "id",
-            "kind",
-            "status",
-            "trigger",
-            "triggered_by",
-            "provider_account",
-            "account_name",
-            "created_at",
-            "started_at",
-            "finished_at",
-            "duration_seconds",
-            "created",
-            "updated",
-            "removed",
-            "unchanged",
-            "error",
-        ]
-        read_only_fields = fields
 
 
 class SyncQueuedOutputSerializer(serializers.Serializer):

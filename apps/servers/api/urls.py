@@ -5,7 +5,6 @@ from apps.servers.api import views
 router = SimpleRouter()
 router.register("provider-accounts", views.ProviderAccountViewSet, basename="provider-account")
 router.register("servers", views.ServerViewSet, basename="server")
-router.register("sync-runs", views.SyncRunViewSet, basename="sync-run")
 router.register("ssh-keys", views.SshKeyViewSet, basename="ssh-key")
 
 urlpatterns = router.urls

@@ -7,9 +7,8 @@ from rest_framework.response import Response
 
 from apps.core.choices import Trigger
 from apps.core.exceptions import ConflictError
-from apps.core.models import SyncRun
 from apps.servers import selectors, services
-from apps.servers.api.filters import ServerFilter, SyncRunFilter
+from apps.servers.api.filters import ServerFilter
 from apps.servers.api.serializers import (
     ProviderAccountInputSerializer,
     ProviderAccountOutputSerializer,
@@ -18,7 +17,6 @@ from apps.servers.api.serializers import (
     SshKeyInputSerializer,
     SshKeyOutputSerializer,
     SyncQueuedOutputSerializer,
-    SyncRunOutputSerializer,
 )
 from apps.servers.models import ProviderAccount, Server, SshKey
 
@@ -90,18 +88,6 @@ class ServerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Upd
         data.is_valid(raise_exception=True)
         server = services.server_update(server=server, data=data.validated_data)
         return Response(ServerOutputSerializer(server).data)
-
-
-class SyncRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Server sync runs, newest first."""
-
-    queryset = SyncRun.objects.none()
-    serializer_class = SyncRunOutputSerializer
-    filterset_class = SyncRunFilter
-    ordering_fields = ["created_at", "finished_at"]
-
-    def get_queryset(self):
-        return selectors.server_sync_run_list()
 
 
 class SshKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -12,7 +12,7 @@ from apps.servers.services.root_password import (
     root_password_reveal_allowed,
     root_password_reveal_authorize,
 )
-from apps.servers.services.servers import server_update
+from apps.servers.services.servers import server_provider_task_finished, server_update
 from apps.servers.services.sync import server_sync_all, server_sync_now, server_sync_queue, server_sync_run
 from apps.servers.services.write import servers_write
 
@@ -24,6 +24,7 @@ __all__ = [
     "root_password_reveal_allowed",
     "root_password_reveal_authorize",
     "sandbox_account_ensure",
+    "server_provider_task_finished",
     "server_sync_all",
     "server_sync_now",
     "server_sync_queue",

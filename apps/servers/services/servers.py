@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
+from django.utils import timezone
 
 from apps.servers.models import Server
 
@@ -20,3 +21,15 @@ def server_update(*, server: Server, data: dict[str, Any]) -> Server:
     server.save(update_fields=[*changed, "updated_at"])
     log.info("server_updated", server_id=server.pk, fields=changed)
     return server
+
+
+def server_provider_task_finished(*, server_id: int, task_name: str) -> bool:
+    """The provider's `task_name` on the server was seen complete (provisioning follows its own
+    tasks between two syncs): the server is no longer busy with it. Only that task is cleared; a
+    different task the last sync saw stays until the next sync. Returns whether the row changed."""
+    changed = Server.objects.filter(pk=server_id, busy=True, active_task=task_name).update(
+        busy=False, active_task="", updated_at=timezone.now()
+    )
+    if changed:
+        log.info("server_provider_task_finished", server_id=server_id, task=task_name)
+    return bool(changed)

@@ -73,7 +73,8 @@ def test_a_doc_larger_than_max_bytes_is_skipped_without_being_downloaded(client)
 
     docs = {doc.path: doc for doc in client.docs_files(REPO, None, max_bytes=LIMIT, max_files=20)}
 
-    assert docs["docs/huge.md"] == DocFile(path="docs/huge.md", size=300_000, text=None, skipped="too_large")
+    huge = docs["docs/huge.md"]
+    assert (huge.path, huge.size, huge.text, huge.skipped) == ("docs/huge.md", 300_000, None, "too_large")
     assert sandbox_github_request_count(blob_path("docs/huge.md")) == 0
     assert sandbox_github_request_count(f"/repos/{REPO}/contents/docs/huge.md") == 0
     assert docs["docs/operations.md"].text is not None
@@ -84,7 +85,7 @@ def test_a_readme_larger_than_max_bytes_is_skipped(client):
 
     readme = client.readme(REPO, None, max_bytes=1_000)
 
-    assert readme == DocFile(path="README.md", size=5_000, text=None, skipped="too_large")
+    assert (readme.path, readme.size, readme.text, readme.skipped) == ("README.md", 5_000, None, "too_large")
 
 
 def test_a_readme_over_one_megabyte_is_read_from_its_blob(client):
@@ -114,7 +115,9 @@ def test_a_doc_with_nul_bytes_is_skipped_as_binary(client):
 
     docs = {doc.path: doc for doc in client.docs_files(REPO, None, max_bytes=LIMIT, max_files=20)}
 
-    assert docs["docs/blob.md"] == DocFile(path="docs/blob.md", size=10, text=None, skipped="binary")
+    assert docs["docs/blob.md"] == DocFile(
+        path="docs/blob.md", size=10, text=None, skipped="binary", sha=catalog.blob_sha(b"# title\x00\x01\x02")
+    )
 
 
 def test_a_utf8_doc_keeps_its_accents_and_loses_its_bom(client):
@@ -144,7 +147,9 @@ def test_another_docs_directory_can_be_read(client):
 
     docs = client.docs_files(REPO, None, directory="handbook", max_bytes=LIMIT, max_files=20)
 
-    assert docs == [DocFile(path="handbook/intro.md", size=10, text="# Handbook", skipped=None)]
+    assert docs == [
+        DocFile(path="handbook/intro.md", size=10, text="# Handbook", skipped=None, sha=catalog.blob_sha(b"# Handbook"))
+    ]
 
 
 def test_an_unknown_ref_means_no_readme(client):
@@ -167,3 +172,19 @@ def test_reading_one_repository_costs_one_request_per_directory_and_per_file(cli
 
     # branch + readme + 2 directory listings + 4 blobs
     assert sum(sandbox_github_request_counts().values()) == 8
+
+
+def test_a_doc_whose_blob_is_known_is_listed_unchanged_and_not_downloaded(client):
+    listed = {doc.path: doc for doc in client.docs_files(REPO, None, max_bytes=LIMIT, max_files=20)}
+    services.sandbox_github_request_counts_reset()
+    known = {"docs/operations.md": listed["docs/operations.md"].sha, "docs/architecture.md": "0" * 40}
+
+    docs = {doc.path: doc for doc in client.docs_files(REPO, None, max_bytes=LIMIT, max_files=20, known_shas=known)}
+
+    operations = docs["docs/operations.md"]
+    assert (operations.unchanged, operations.text, operations.sha) == (True, None, listed["docs/operations.md"].sha)
+    assert sandbox_github_request_count(blob_path("docs/operations.md")) == 0
+    # A known path with another blob was changed: read again.
+    assert docs["docs/architecture.md"].unchanged is False
+    assert docs["docs/architecture.md"].text == listed["docs/architecture.md"].text
+    assert sandbox_github_request_count(blob_path("docs/architecture.md")) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from apps.integrations.ssh import (
     host_key_fingerprint,
     run_checks,
 )
+from tests.conftest import wait_for
 
 
 def run(sshd, commands, **overrides):
@@ -108,12 +110,22 @@ def test_a_host_that_never_sends_a_banner_times_out_instead_of_hanging(sshd, tar
     assert raised.value.retryable
 
 
-def test_a_command_that_outlives_its_timeout_raises_a_timeout(sshd):
+def test_a_command_that_outlives_its_timeout_raises_a_timeout_and_is_killed(sshd, marker):
     started = time.monotonic()
     with pytest.raises(SshTimeoutError, match="'slow'"):
-        run(sshd, {"slow": "sleep 4"}, command_timeout=1)
+        run(sshd, {"slow": f"echo $$ > ~/{marker.name}; exec sleep 30"}, command_timeout=1)
 
     assert time.monotonic() - started < 3
+    # The remote command itself is gone, not only the channel: sshd left it running before.
+    pid = int(marker.read_text())
+    wait_for(lambda: not _is_sleeping(pid), timeout=5, what=f"the remote sleep (pid {pid}) to be killed")
+
+
+def _is_sleeping(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")[:2] == [b"sleep", b"30"]
+    except OSError:
+        return False
 
 
 def test_long_output_is_cut_at_the_limit(sshd):
@@ -122,3 +134,23 @@ def test_long_output_is_cut_at_the_limit(sshd):
     assert result.outputs["big"].exit_status == 0
     assert result.outputs["big"].stdout == "a" * MAX_OUTPUT_BYTES
     assert result.outputs["big"].truncated
+
+
+@pytest.mark.parametrize("host", ["-oProxyCommand=touch /tmp/fleet-x", "web1 -p 2222", "fe80::1%-oX"])
+def test_an_address_that_is_no_address_is_refused_before_connecting(host):
+    from apps.integrations.ssh import SshInvalidHostError
+
+    with pytest.raises(SshInvalidHostError) as refused:
+        run_checks(
+            host=host,
+            port=22,
+            username="root",
+            private_key=generate_ed25519().private_key,
+            pinned_host_key=None,
+            commands={"ok": "true"},
+            connect_timeout=1,
+            command_timeout=1,
+        )
+
+    assert f"refusing SSH address {host!r}" in str(refused.value)
+    assert not refused.value.retryable

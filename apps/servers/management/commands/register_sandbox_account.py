@@ -4,10 +4,6 @@ from apps.core.choices import Trigger
 from apps.projects.services import github_sync_queue, sandbox_github_account_ensure
 from apps.servers.services import sandbox_account_ensure, server_sync_queue
 
-# The sandboxes are served by the web process `make run` starts beside the worker: give it a
-# few seconds to listen before the worker calls it (the clients' retries cover the rest).
-START_DELAY_SECONDS = 8
-
 
 class Command(BaseCommand):
     help = "Register the development sandbox accounts (provider and GitHub) once and queue their syncs."
@@ -18,12 +14,13 @@ class Command(BaseCommand):
             self.stdout.write("no sandbox outside development: nothing to do")
             return
         # Queued now, so the sandbox's servers and projects show up seconds after the start, not
-        # at the first scheduled runs minutes later. A GitHub sync that finds new repositories
-        # queues their docs indexing itself.
-        run = server_sync_queue(account=account, trigger=Trigger.OPERATOR, countdown=START_DELAY_SECONDS)
+        # at the first scheduled runs minutes later. The sandboxes are served by web: `make run`
+        # runs this once web answers (platform/dev/run.py). A GitHub sync that finds new
+        # repositories queues their docs indexing itself.
+        run = server_sync_queue(account=account, trigger=Trigger.OPERATOR)
         self.stdout.write(f"sandbox provider account: '{account.name}' at {account.base_url} (sync run #{run.pk})")
         github = sandbox_github_account_ensure()
-        sync = github_sync_queue(account=github, trigger=Trigger.OPERATOR, countdown=START_DELAY_SECONDS)
+        sync = github_sync_queue(account=github, trigger=Trigger.OPERATOR)
         self.stdout.write(
             f"sandbox GitHub organization: '{github.organization}' at {github.base_url} (sync run #{sync.pk})"
         )
