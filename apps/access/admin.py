@@ -13,8 +13,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from apps.access import services
-from apps.access import user_admin  # noqa: F401  (registers the user pages)
+from apps.access import (
+    services,
+    user_admin,  # noqa: F401  (registers the user pages)
+)
 from apps.access.models import ApiToken
 
 

@@ -7,6 +7,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (settings: API_THROTTLE_*_RATE, LOGIN_T
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from typing import Any
 
@@ -78,10 +79,8 @@ class FailedLoginThrottle(_RatesFromSettings, SimpleRateThrottle):
         if not getattr(self, "reserved", False):
             return
         self.reserved = False
-        try:
+        with contextlib.suppress(ValueError):  # the window ended meanwhile: nothing left to give back
             self.cache.decr(self.key)
-        except ValueError:  # the window ended meanwhile: nothing left to give back
-            pass
 
     def wait(self) -> float:
         return self.duration - (self.now % self.duration)

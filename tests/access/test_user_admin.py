@@ -98,4 +98,5 @@ def test_a_superuser_grants_superuser_status_and_it_is_audited():
     ada.refresh_from_db()
     assert ada.is_superuser
     event = AuditEvent.objects.filter(target_repr__contains="ada").order_by("-pk").first()
-    assert event is not None and "is_superuser" in str(event.detail), event and event.detail
+    assert event is not None
+    assert "is_superuser" in str(event.detail), event.detail

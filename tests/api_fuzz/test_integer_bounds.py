@@ -56,7 +56,10 @@ def test_every_integer_input_in_the_schema_has_bounds_a_64_bit_column_holds(tmp_
     unbounded = [
         where
         for where, node in inputs
-        if "maximum" not in node or "minimum" not in node or node["maximum"] > BIGINT_MAX or node["minimum"] < -BIGINT_MAX - 1
+        if "maximum" not in node
+        or "minimum" not in node
+        or node["maximum"] > BIGINT_MAX
+        or node["minimum"] < -BIGINT_MAX - 1
     ]
 
     assert inputs, "the walk found no integer input at all"

@@ -37,7 +37,9 @@ class GitHubAccountInputSerializer(serializers.Serializer):
     base_url = serializers.URLField(max_length=500, default=GITHUB_API_URL)
     auth_kind = serializers.ChoiceField(choices=GitHubAuthKind.choices, default=GitHubAuthKind.TOKEN)
     token = SecretField(required=False, allow_null=True)
-    app_id = serializers.IntegerField(required=False, allow_null=True, **column_bounds(GitHubAccount, "app_id") | MIN_ONE)
+    app_id = serializers.IntegerField(
+        required=False, allow_null=True, **column_bounds(GitHubAccount, "app_id") | MIN_ONE
+    )
     app_private_key = SecretField(required=False, allow_null=True)
     installation_id = serializers.IntegerField(
         required=False, allow_null=True, **column_bounds(GitHubAccount, "installation_id") | MIN_ONE
