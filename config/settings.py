@@ -211,6 +211,8 @@ REST_FRAMEWORK = {
         "apps.access.authentication.ApiTokenAuthentication",
         # The admin's session, for the browsable API and Swagger UI.
         "rest_framework.authentication.SessionAuthentication",
+        # Last: counts the requests neither class above authenticated (API_THROTTLE_ANON_RATE).
+        "apps.access.authentication.AnonymousRateLimit",
     ],
     # Every view names the permission each action needs; one that names none is closed.
     "DEFAULT_PERMISSION_CLASSES": ["apps.access.permissions.RolePermission"],
@@ -234,15 +236,16 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + ([] if IS_PRODUCTION else ["rest_framework.renderers.BrowsableAPIRenderer"]),
-    "DEFAULT_THROTTLE_CLASSES": [
-        "apps.access.throttles.ApiUserRateThrottle",
-        "apps.access.throttles.ApiAnonRateThrottle",
-    ],
+    # Anonymous requests and failed authentications are limited per address while authenticating
+    # (apps.access.authentication), before permissions could refuse them unthrottled.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.access.throttles.ApiUserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_THROTTLE_USER_RATE", default="1200/min"),
         "anon": env.str("API_THROTTLE_ANON_RATE", default="60/min"),
         # Failed logins (POST /api/auth/token/ and the admin's login), per client IP and per username.
         "login": env.str("LOGIN_THROTTLE_RATE", default="10/min"),
+        # Requests with a wrong, expired or malformed token, per client IP.
+        "auth_failure": env.str("API_THROTTLE_AUTH_FAILURE_RATE", default="30/min"),
     },
     # Proxies in front that append the client's address to X-Forwarded-For. 0: the connection's
     # address is the client's and X-Forwarded-For is ignored (a client could write anything there).
@@ -271,6 +274,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Servers, projects, health and provisioning of the fleet.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The ways to sign in; AnonymousRateLimit only counts the anonymous requests.
+    "AUTHENTICATION_WHITELIST": [
+        "apps.access.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     # The schema and Swagger UI are for signed-in users (the admin session or a token).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
@@ -586,7 +594,18 @@ if IS_PRODUCTION:
         cache_url=CACHE_URL,
         field_encryption_keys=FIELD_ENCRYPTION_KEYS,
         cors_allowed_origins=CORS_ALLOWED_ORIGINS,
-    ) + environment.metrics_access_problems(token=METRICS_TOKEN, allowed_networks=METRICS_ALLOWED_NETWORKS)
+    )
+    _problems += environment.metrics_access_problems(token=METRICS_TOKEN, allowed_networks=METRICS_ALLOWED_NETWORKS)
+    _problems += environment.api_limits_problems(
+        throttle_rates=REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+        bounded={
+            "API_TOKEN_MAX_TTL_DAYS": API_TOKEN_MAX_TTL_DAYS,
+            "API_TOKEN_DEFAULT_TTL_DAYS": API_TOKEN_DEFAULT_TTL_DAYS,
+            "API_LOGIN_TOKEN_TTL_HOURS": API_LOGIN_TOKEN_TTL_HOURS,
+            "API_LOGIN_TOKENS_PER_USER": API_LOGIN_TOKENS_PER_USER,
+            "API_MAX_JSON_DEPTH": API_MAX_JSON_DEPTH,
+        },
+    )
     if _problems:
         raise ImproperlyConfigured(
             "Refusing to start in production; fix these settings:\n" + "\n".join(f"  - {p}" for p in _problems)

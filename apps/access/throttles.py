@@ -12,7 +12,7 @@ import hashlib
 from typing import Any
 
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 
 class _RatesFromSettings:
@@ -26,22 +26,15 @@ class ApiUserRateThrottle(_RatesFromSettings, UserRateThrottle):
     """Requests of one signed-in user (scope `user`)."""
 
 
-class ApiAnonRateThrottle(_RatesFromSettings, AnonRateThrottle):
-    """Requests without credentials, per client IP (scope `anon`)."""
+class CountingThrottle(_RatesFromSettings, SimpleRateThrottle):
+    """Counts requests of one identity in aligned fixed windows, with the cache's atomic `incr`.
 
-
-class FailedLoginThrottle(_RatesFromSettings, SimpleRateThrottle):
-    """Failed login attempts (scope `login`), counted atomically in fixed windows.
-
-    allow_request() reserves one attempt with the cache's atomic `incr` before the password is
-    checked, so parallel requests cannot all read the same count and all pass (a get-then-set
-    history, as DRF keeps, lets 20 simultaneous guesses through). The view gives the attempt back
-    with release() when the credentials were right, so people who type their password right are
-    never slowed, and when another throttle refused the request, which then tried nothing.
-    Works on a DRF Request and on a plain Django HttpRequest (the admin's login view).
+    DRF's throttles read a history, append and write it back: parallel requests all read the
+    same history and all pass (20 simultaneous guesses got through). Here every counted request
+    is one atomic increment, so none is lost however many arrive at once. Works on a DRF Request
+    and on a plain Django HttpRequest (the admin's login view).
     """
 
-    scope = "login"
     key_kind = ""
 
     def identity(self, request: Any) -> str | None:
@@ -55,27 +48,35 @@ class FailedLoginThrottle(_RatesFromSettings, SimpleRateThrottle):
         window = int(self.now // self.duration)
         return f"throttle_{self.scope}_{self.key_kind}_{identity}_{window}"
 
-    def allow_request(self, request: Any, view: Any) -> bool:
+    def _start(self, request: Any) -> bool:
+        """Find this request's counter; False when nothing is counted (no rate, no identity)."""
         self.reserved = False
         if self.rate is None:
-            return True
+            return False
         self.now = self.timer()
-        self.key = self.get_cache_key(request, view)
-        if not self.key:
-            return True
+        self.key = self.get_cache_key(request, None)
+        return bool(self.key)
+
+    def _increment(self) -> int:
         # add() is a no-op when the window's counter exists; incr() is atomic in Redis and in
         # the local-memory cache alike.
         self.cache.add(self.key, 0, self.duration)
         try:
-            count = self.cache.incr(self.key)
+            return self.cache.incr(self.key)
         except ValueError:  # the counter expired between add() and incr(): a new window
             self.cache.add(self.key, 1, self.duration)
-            count = 1
+            return 1
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        """Count this request; False once the window holds more than the rate allows."""
+        if not self._start(request):
+            return True
+        count = self._increment()
         self.reserved = True
         return count <= self.num_requests
 
     def release(self) -> None:
-        """Give back the attempt allow_request() reserved: it was not a failed login."""
+        """Give back the request allow_request() counted: it turned out not to count."""
         if not getattr(self, "reserved", False):
             return
         self.reserved = False
@@ -84,6 +85,51 @@ class FailedLoginThrottle(_RatesFromSettings, SimpleRateThrottle):
 
     def wait(self) -> float:
         return self.duration - (self.now % self.duration)
+
+
+class ApiAnonRateThrottle(CountingThrottle):
+    """Requests without credentials, per client IP (scope `anon`), counted while authenticating."""
+
+    scope = "anon"
+    key_kind = "ip"
+
+    def identity(self, request: Any) -> str | None:
+        return self.get_ident(request)
+
+
+class AuthFailureThrottle(CountingThrottle):
+    """Requests whose token is wrong, expired or malformed, per client IP (scope `auth_failure`).
+
+    Only failures are counted, and a request is refused once its address used up the window:
+    right tokens cost one cache read, so many parallel requests of a busy script are never slowed.
+    """
+
+    scope = "auth_failure"
+    key_kind = "ip"
+
+    def identity(self, request: Any) -> str | None:
+        return self.get_ident(request)
+
+    def exhausted(self, request: Any) -> bool:
+        if not self._start(request):
+            return False
+        return (self.cache.get(self.key) or 0) >= self.num_requests
+
+    def record_failure(self, request: Any) -> None:
+        if self._start(request):
+            self._increment()
+
+
+class FailedLoginThrottle(CountingThrottle):
+    """Failed login attempts (scope `login`).
+
+    allow_request() reserves one attempt before the password is checked, so parallel requests
+    cannot all pass on the same count. The view gives the attempt back with release() when the
+    credentials were right, so people who type their password right are never slowed, and when
+    another throttle refused the request, which then tried nothing.
+    """
+
+    scope = "login"
 
 
 class LoginIpThrottle(FailedLoginThrottle):

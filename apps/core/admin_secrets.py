@@ -11,11 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from apps.core.fields import EncryptedTextField
-
-
-def encrypted_field_names(model) -> set[str]:
-    return {field.name for field in model._meta.get_fields() if isinstance(field, EncryptedTextField)}
+from apps.core.fields import encrypted_field_names, without_secrets
 
 
 def _without(fields, hidden: set[str]) -> list:
@@ -30,7 +26,21 @@ def _without(fields, hidden: set[str]) -> list:
     return kept
 
 
-class SecretFieldsHiddenFromReadersMixin:
+class SecretColumnsDeferredMixin:
+    """Lists and change pages load no encrypted column, the listed relations' included.
+
+    The relations in list_select_related are selected here already, so their secrets are
+    deferred too (the change list would otherwise select them with every column).
+    """
+
+    def get_queryset(self, request: HttpRequest):
+        queryset = super().get_queryset(request)
+        if isinstance(self.list_select_related, list | tuple) and self.list_select_related:
+            queryset = queryset.select_related(*self.list_select_related)
+        return without_secrets(queryset)
+
+
+class SecretFieldsHiddenFromReadersMixin(SecretColumnsDeferredMixin):
     def _shows_secrets(self, request: HttpRequest, obj: Any) -> bool:
         if obj is None:
             return self.has_add_permission(request)
@@ -40,5 +50,5 @@ class SecretFieldsHiddenFromReadersMixin:
         fieldsets = super().get_fieldsets(request, obj)
         if self._shows_secrets(request, obj):
             return fieldsets
-        hidden = encrypted_field_names(self.model)
+        hidden = set(encrypted_field_names(self.model))
         return [(name, {**options, "fields": _without(options["fields"], hidden)}) for name, options in fieldsets]

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.db import DatabaseError
 
 from config.environment import field_encryption_keys_problems
 
@@ -33,3 +34,32 @@ def check_field_encryption_keys(app_configs=None, **kwargs):
         return [Error(problem, hint=hint, id="core.E001") for problem in problems]
     # The problems name keys by position only, so no key value reaches the output.
     return [Error(problem, hint=hint, id="core.E002") for problem in problems]
+
+
+@register(Tags.database)
+def check_stored_secrets_decrypt(app_configs=None, databases=None, **kwargs):
+    """A wrong FIELD_ENCRYPTION_KEYS is found at start, not when a page first loads a secret.
+
+    A database check: `migrate` (which every start runs first) and `check --database default`
+    run it; the plain `check` that Celery and every command run at import stays off the database.
+    """
+    if not databases:
+        return []
+    # Imported here: checks are imported while apps load, before models may be.
+    from apps.core.encryption_services import undecryptable_columns, undecryptable_problem
+
+    if field_encryption_keys_problems(getattr(settings, "FIELD_ENCRYPTION_KEYS", None) or []):
+        return []  # reported by check_field_encryption_keys
+    try:
+        failing = undecryptable_columns()
+    except DatabaseError:
+        return []  # nothing stored yet (before migrate) or no database to ask: nothing to decrypt
+    if not failing:
+        return []
+    return [
+        Error(
+            undecryptable_problem(failing),
+            hint="FIELD_ENCRYPTION_KEYS lists every key still in use, newest first.",
+            id="core.E003",
+        )
+    ]

@@ -16,7 +16,7 @@ from django.db import models, router, transaction
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Cast
 
-from apps.core.crypto import DecryptionError, is_encrypted_with_current_key, rotate
+from apps.core.crypto import DecryptionError, decrypt, is_encrypted_with_current_key, rotate
 from apps.core.exceptions import ConfigurationError
 from apps.core.fields import EncryptedTextField
 from config.environment import field_encryption_keys_problems
@@ -81,6 +81,37 @@ def encrypted_columns() -> list[tuple[type[models.Model], EncryptedTextField]]:
             if isinstance(model_field, EncryptedTextField)
         )
     return columns
+
+
+def undecryptable_columns() -> list[str]:
+    """Encrypted columns whose stored values the configured keys cannot decrypt, by sample.
+
+    Each column's oldest and newest stored value is tried: a key removed before rotation fails
+    on the oldest, a wrong or replaced key on both. Found at start (`manage.py check`) and by
+    readiness, before a list that loads a row answers 500. Raises DatabaseError when the tables
+    cannot be read (not migrated yet, database down): the caller decides what that means.
+    """
+    failing = []
+    for model, model_field in encrypted_columns():
+        label = f"{model._meta.label}.{model_field.name}"
+        stored = model._base_manager.using(router.db_for_read(model)).filter(
+            **{f"{model_field.attname}__isnull": False}
+        )
+        raw = stored.values_list(Cast(F(model_field.attname), output_field=TextField()), flat=True)
+        samples = {token for token in (raw.order_by("pk").first(), raw.order_by("-pk").first()) if token is not None}
+        try:
+            for token in samples:
+                decrypt(token, what=label)
+        except ConfigurationError:  # DecryptionError, or keys that are not Fernet keys at all
+            failing.append(label)
+    return failing
+
+
+def undecryptable_problem(columns: list[str]) -> str:
+    return (
+        f"FIELD_ENCRYPTION_KEYS cannot decrypt the stored values of {', '.join(columns)}: a key was changed or "
+        "removed before `manage.py rotate_encryption_keys` re-encrypted them (put the old key back, after the new one)"
+    )
 
 
 def _column_rotate(

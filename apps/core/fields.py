@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import FieldError
 from django.db import models
+from django.db.models import QuerySet
 
 from apps.core.crypto import decrypt, encrypt
 
@@ -70,9 +71,55 @@ class EncryptedTextField(models.TextField):
         kwargs.setdefault("strip", False)
         return super().formfield(**kwargs)
 
+    def value_from_object(self, obj: models.Model) -> Any:
+        # Forms never show the value (the input above does not render it), so a column the
+        # queryset left unloaded is not loaded, and not decrypted, to build one.
+        if self.attname in obj.get_deferred_fields():
+            return None
+        return super().value_from_object(obj)
+
     def save_form_data(self, instance: models.Model, data: Any) -> None:
         # The input never shows the current value, so a blank entry on an existing object
         # means "unchanged", not "erase the secret".
         if data in (None, "") and not instance._state.adding:
             return
         super().save_form_data(instance, data)
+
+
+def encrypted_field_names(model: type[models.Model], *, through: str = "") -> list[str]:
+    """The model's encrypted fields, as lookups from `through` (a relation path) when given."""
+    prefix = f"{through}__" if through else ""
+    return [prefix + field.name for field in model._meta.concrete_fields if isinstance(field, EncryptedTextField)]
+
+
+def without_secrets(queryset: QuerySet) -> QuerySet:
+    """The queryset with every encrypted column deferred, its own and those of the relations it selects.
+
+    Lists and details that never show a secret then never decrypt one: a wrong
+    FIELD_ENCRYPTION_KEYS cannot break them, and a page of rows costs no decryption. A secret
+    read later loads (and decrypts) on access, and saving such a row leaves the secret untouched.
+    """
+    names = encrypted_field_names(queryset.model)
+
+    def walk(model: type[models.Model], selected: dict, path: str) -> None:
+        for name, deeper in selected.items():
+            related = model._meta.get_field(name).related_model
+            through = f"{path}__{name}" if path else name
+            names.extend(encrypted_field_names(related, through=through))
+            walk(related, deeper, through)
+
+    # A dict when relations were named; True for select_related() with none (then left alone).
+    if isinstance(queryset.query.select_related, dict):
+        walk(queryset.model, queryset.query.select_related, "")
+    return queryset.defer(*names) if names else queryset
+
+
+class SecretsDeferredManager(models.Manager):
+    """The default manager of a model with encrypted fields: its rows load without them.
+
+    Admin filters, form choices and lists built on the default manager then decrypt nothing;
+    `instance.secret` still reads (and decrypts) the value when code asks for it.
+    """
+
+    def get_queryset(self) -> QuerySet:
+        return without_secrets(super().get_queryset())

@@ -14,6 +14,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from apps.core.encryption_services import undecryptable_columns, undecryptable_problem
+from apps.core.exceptions import ConfigurationError
 from apps.core.models import Heartbeat, SyncRun
 
 BROKER_CHECK_TIMEOUT_SECONDS = 3
@@ -51,6 +53,18 @@ def _migrations_check() -> Check:
     return Check(ok=True, detail="all applied")
 
 
+def _encryption_check() -> Check:
+    try:
+        failing = undecryptable_columns()
+    except DatabaseError as error:
+        return Check(ok=False, detail=f"stored secrets not checked: {_describe(error)}")
+    except ConfigurationError as error:  # FIELD_ENCRYPTION_KEYS missing or malformed
+        return Check(ok=False, detail=str(error))
+    if failing:
+        return Check(ok=False, detail=undecryptable_problem(failing))
+    return Check(ok=True, detail="stored secrets decrypt")
+
+
 def _broker_check() -> Check:
     options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
     if settings.BROKER_SCHEME == "filesystem":
@@ -75,10 +89,12 @@ def _broker_check() -> Check:
 
 
 def readiness_report() -> dict[str, Check]:
-    """Whether this process can serve: database reachable, broker reachable, no unapplied migration."""
+    """Whether this process can serve: database and broker reachable, migrations applied, secrets readable."""
     database = _database_check()
     migrations = _migrations_check() if database.ok else Check(ok=False, detail="not checked: database unreachable")
-    return {"database": database, "broker": _broker_check(), "migrations": migrations}
+    # The stored secrets are sampled only in tables that are all there.
+    encryption = _encryption_check() if migrations.ok else Check(ok=False, detail="not checked: " + migrations.detail)
+    return {"database": database, "broker": _broker_check(), "migrations": migrations, "encryption": encryption}
 
 
 @dataclass(frozen=True)

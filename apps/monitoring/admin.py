@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from apps.access.admin_checks import permission_check
-from apps.core.admin_secrets import SecretFieldsHiddenFromReadersMixin
+from apps.core.admin_secrets import SecretColumnsDeferredMixin, SecretFieldsHiddenFromReadersMixin
 from apps.core.exceptions import ConflictError, PlatformError
 from apps.integrations.notify import NotifyError
 from apps.monitoring import selectors, services
@@ -32,7 +32,7 @@ class IncidentHandlingForm(forms.Form):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
     """Incidents are written by the health checks and the services: the page is read-only, and
     its Acknowledge and Resolve buttons (with an optional comment) call the services."""
 
@@ -138,7 +138,7 @@ class IncidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(HealthCheck)
-class HealthCheckAdmin(admin.ModelAdmin):
+class HealthCheckAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
     """Health history: filter by server to see one server's checks."""
 
     list_display = ("server", "checked_at", "outcome", "duration_ms", "error")
@@ -212,7 +212,7 @@ class NotificationChannelAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAd
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
     list_display = ("incident", "channel", "event", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status", "event", "channel")
     list_select_related = ("incident__server", "channel")

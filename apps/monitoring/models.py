@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.core.fields import EncryptedTextField
+from apps.core.fields import EncryptedTextField, SecretsDeferredManager
 from apps.monitoring.choices import (
     ACTIVE_INCIDENT_STATUSES,
     ChannelKind,
@@ -96,6 +96,8 @@ class NotificationChannel(models.Model):
     last_error = models.TextField(blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SecretsDeferredManager()
 
     class Meta:
         ordering = ["name"]

@@ -2,12 +2,15 @@ from django.db.models import QuerySet
 
 from apps.audit.choices import AuditAction, AuditOutcome
 from apps.audit.models import AuditEvent
+from apps.core.fields import without_secrets
 from apps.monitoring.models import HealthCheck, Incident
 from apps.servers.models import Server
 
 
 def incident_list() -> QuerySet[Incident]:
-    return Incident.objects.select_related("server__provider_account", "acknowledged_by", "resolved_by")
+    return without_secrets(
+        Incident.objects.select_related("server__provider_account", "acknowledged_by", "resolved_by")
+    )
 
 
 def health_checks_of(*, server: Server) -> QuerySet[HealthCheck]:

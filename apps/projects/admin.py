@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from apps.access.admin_checks import permission_check
-from apps.core.admin_secrets import SecretFieldsHiddenFromReadersMixin
+from apps.core.admin_secrets import SecretColumnsDeferredMixin, SecretFieldsHiddenFromReadersMixin
 from apps.core.choices import Trigger
 from apps.core.exceptions import ServiceUnavailableError
 from apps.integrations.github import GitHubError
@@ -121,7 +121,7 @@ def snippet_parts(snippet: str, highlights: list[tuple[int, int]]) -> list[tuple
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
     list_display = ("full_name", "state", "visibility", "archived_on_github", "pushed_at", "docs_indexed_at")
     list_filter = ("state", "visibility", TopicFilter, "archived_on_github", "fork", "account")
     search_fields = ("full_name", "description", "summary")

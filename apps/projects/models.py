@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from apps.core.fields import EncryptedTextField
+from apps.core.fields import EncryptedTextField, SecretsDeferredManager
 from apps.core.models import SyncedAccount
 from apps.projects.choices import GitHubAuthKind, ProjectState, Visibility
 
@@ -28,6 +28,8 @@ class GitHubAccount(SyncedAccount):
     docs_lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SecretsDeferredManager()
 
     class Meta:
         permissions = [("sync_githubaccount", "Can queue a sync or docs indexing of a GitHub account")]

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from apps.core.choices import SyncKind
 from apps.core.exceptions import ValidationError
+from apps.core.fields import without_secrets
 from apps.core.models import SyncRun
 from apps.projects.choices import ProjectState, SearchRanking
 from apps.projects.docs_index import search_chunks, snippet_for
@@ -18,11 +19,11 @@ MAX_SEARCH_LIMIT = 50
 
 
 def github_account_list() -> QuerySet[GitHubAccount]:
-    return GitHubAccount.objects.order_by("organization")
+    return without_secrets(GitHubAccount.objects.order_by("organization"))
 
 
 def project_list() -> QuerySet[Project]:
-    return Project.objects.select_related("account").order_by("full_name", "id")
+    return without_secrets(Project.objects.select_related("account").order_by("full_name", "id"))
 
 
 def project_runs(*, kinds=(SyncKind.GITHUB_SYNC, SyncKind.DOCS_INDEX)) -> QuerySet[SyncRun]:

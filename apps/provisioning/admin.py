@@ -24,6 +24,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods
 
 from apps.access.admin_checks import permission_check
+from apps.core.admin_secrets import SecretColumnsDeferredMixin
 from apps.core.exceptions import PlatformError
 from apps.provisioning.admin_views import RUN_CHANGE_URL, ServerProvisioningViews
 from apps.provisioning.choices import ACTIVE_RUN_STATUSES, RunStatus
@@ -68,7 +69,7 @@ def stats_rows(run: ProvisioningRun) -> list[tuple[str, list[int]]]:
 
 
 @admin.register(ProvisioningRun)
-class ProvisioningRunAdmin(admin.ModelAdmin):
+class ProvisioningRunAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "server",

@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 
+from apps.core.fields import without_secrets
 from apps.provisioning.choices import ACTIVE_RUN_STATUSES, PHASES_BY_KIND, Phase, RunKind, RunStatus
 from apps.provisioning.models import ProvisioningEvent, ProvisioningPhase, ProvisioningRun
 from apps.provisioning.services.outcomes import reinstall_requested
@@ -10,7 +11,9 @@ from apps.servers.models import Server
 
 
 def provisioning_run_list() -> QuerySet[ProvisioningRun]:
-    return ProvisioningRun.objects.select_related("server", "requested_by", "canceled_by").prefetch_related("phases")
+    return without_secrets(
+        ProvisioningRun.objects.select_related("server", "requested_by", "canceled_by").prefetch_related("phases")
+    )
 
 
 def provisioning_run_active(*, server: Server) -> ProvisioningRun | None:

@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from apps.core.fields import EncryptedTextField
+from apps.core.fields import EncryptedTextField, SecretsDeferredManager
 from apps.core.models import SyncedAccount
 from apps.servers.choices import Connection, HealthStatus, Lifecycle, ProviderKind, ProviderStatus, RootPasswordState
 from apps.servers.validators import validate_ssh_host
@@ -18,6 +18,8 @@ class ProviderAccount(SyncedAccount):
     enabled = models.BooleanField(default=True, help_text="Disabled accounts are not synced.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SecretsDeferredManager()
 
     class Meta:
         permissions = [("sync_provideraccount", "Can queue a sync of a provider account")]
@@ -42,6 +44,8 @@ class SshKey(models.Model):
     key_type = models.CharField(max_length=16, editable=False)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SecretsDeferredManager()
 
     class Meta:
         ordering = ["name"]
@@ -119,6 +123,8 @@ class Server(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SecretsDeferredManager()
 
     class Meta:
         permissions = [

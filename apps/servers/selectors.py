@@ -2,16 +2,17 @@
 
 from django.db.models import QuerySet
 
+from apps.core.fields import without_secrets
 from apps.servers.models import ProviderAccount, Server, SshKey
 
 
 def provider_account_list() -> QuerySet[ProviderAccount]:
-    return ProviderAccount.objects.order_by("name")
+    return without_secrets(ProviderAccount.objects.order_by("name"))
 
 
 def server_list() -> QuerySet[Server]:
-    return Server.objects.select_related("provider_account").order_by("hostname", "id")
+    return without_secrets(Server.objects.select_related("provider_account").order_by("hostname", "id"))
 
 
 def ssh_key_list() -> QuerySet[SshKey]:
-    return SshKey.objects.order_by("name")
+    return without_secrets(SshKey.objects.order_by("name"))

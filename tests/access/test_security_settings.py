@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.core.test_production_settings import VALID_PRODUCTION_ENV, run_django
+from tests.fakes.redis_server import RedisServer
 from tests.roles import api_client_with_role
 
 
@@ -73,8 +74,14 @@ PRODUCTION_PROBE = textwrap.dedent(
 )
 
 
-def test_production_sends_security_headers_redirects_to_https_and_secures_cookies():
-    result = run_django(VALID_PRODUCTION_ENV, "shell", "-c", PRODUCTION_PROBE)
+def test_production_sends_security_headers_redirects_to_https_and_secures_cookies(tmp_path):
+    # Anonymous requests are counted in the cache, so production's Redis cache must answer.
+    cache = RedisServer(tmp_path / "redis")
+    cache.start()
+    try:
+        result = run_django({**VALID_PRODUCTION_ENV, "CACHE_URL": cache.url}, "shell", "-c", PRODUCTION_PROBE)
+    finally:
+        cache.stop()
     assert result.returncode == 0, result.stderr
     probe = json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -28,7 +28,12 @@ def test_ready_is_200_when_database_broker_and_migrations_are_fine(client):
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
-    assert {name for name, check in body["checks"].items() if check["ok"]} == {"database", "broker", "migrations"}
+    assert {name for name, check in body["checks"].items() if check["ok"]} == {
+        "database",
+        "broker",
+        "migrations",
+        "encryption",
+    }
     assert set(body["heartbeat"]) >= {"beat_sent_at", "worker_ran_at", "beat_stale", "worker_stale"}
 
 

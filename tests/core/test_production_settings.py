@@ -1,6 +1,8 @@
 """Production refuses to start with unsafe values, reporting every problem at once."""
 
+import base64
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +183,91 @@ def test_a_tls_broker_has_its_certificate_checked():
         "True",
         ca,
     ]
+
+
+def test_weak_secret_and_encryption_keys_are_refused():
+    assert "distinct characters" in problems(secret_key="a" * 64)[0]
+    all_zero = base64.urlsafe_b64encode(bytes(32)).decode()
+    assert "not random" in problems(field_encryption_keys=[all_zero])[0]
+    # Generated keys pass, hex ones included.
+    assert problems(secret_key=secrets.token_hex(32)) == []
+    assert problems(secret_key=secrets.token_urlsafe(50)) == []
+
+
+def test_the_cache_on_the_brokers_redis_database_is_refused_however_it_is_spelled():
+    for broker, cache in (
+        ("redis://localhost:6379/0", "redis://127.0.0.1:6379/0"),
+        ("redis://127.0.0.1:6379", "redis://localhost/0"),
+        ("redis://[::1]:6379/2", "redis://localhost:6379/2"),
+        ("redis://redis:6379/1", "redis://REDIS:6379/?db=1"),
+    ):
+        reported = problems(broker_url=broker, cache_url=cache)
+        assert reported == ["CACHE_URL is the broker's Redis database: give the cache its own (it evicts)"], (
+            broker,
+            cache,
+        )
+    assert problems(broker_url="redis://localhost:6379/0", cache_url="redis://127.0.0.1:6379/1") == []
+
+
+def test_allowed_hosts_of_a_whole_top_level_domain_are_refused():
+    assert "whole top-level domain" in problems(allowed_hosts=[".com"])[0]
+    assert problems(allowed_hosts=[".example.com"]) == []
+
+
+def test_cors_origins_that_are_null_or_plain_http_are_refused():
+    assert "'null'" in problems(cors_allowed_origins=["null"])[0]
+    assert "not an https origin" in problems(cors_allowed_origins=["http://ops.example.com"])[0]
+    assert problems(cors_allowed_origins=["https://ops.example.com"]) == []
+
+
+def limits_problems(rates: dict[str, str] | None = None, **bounded: int) -> list[str]:
+    defaults = {"user": "1200/min", "anon": "60/min", "login": "10/min", "auth_failure": "30/min"}
+    values = {
+        "API_TOKEN_MAX_TTL_DAYS": 365,
+        "API_TOKEN_DEFAULT_TTL_DAYS": 90,
+        "API_LOGIN_TOKEN_TTL_HOURS": 10,
+        "API_LOGIN_TOKENS_PER_USER": 10,
+        "API_MAX_JSON_DEPTH": 32,
+    }
+    return environment.api_limits_problems(throttle_rates={**defaults, **(rates or {})}, bounded={**values, **bounded})
+
+
+def test_absurd_throttle_rates_and_token_lifetimes_are_refused():
+    assert limits_problems() == []
+    assert "would not limit" in limits_problems({"login": "100000/min"})[0]
+    assert "would not limit" in limits_problems({"anon": "1000000/hour"})[0]
+    assert "not a rate" in limits_problems({"user": "lots"})[0]
+    assert "refuse every request" in limits_problems({"auth_failure": "0/min"})[0]
+    assert "production accepts 1 to 730" in limits_problems(API_TOKEN_MAX_TTL_DAYS=100000)[0]
+    assert "API_LOGIN_TOKEN_TTL_HOURS is 0" in limits_problems(API_LOGIN_TOKEN_TTL_HOURS=0)[0]
+    assert "API_LOGIN_TOKENS_PER_USER is 5000" in limits_problems(API_LOGIN_TOKENS_PER_USER=5000)[0]
+    assert "API_MAX_JSON_DEPTH is 100000" in limits_problems(API_MAX_JSON_DEPTH=100000)[0]
+    assert "above API_TOKEN_MAX_TTL_DAYS" in limits_problems(API_TOKEN_DEFAULT_TTL_DAYS=400)[0]
+
+
+def test_production_start_lists_weak_values_with_the_other_problems():
+    weak = {
+        **VALID_PRODUCTION_ENV,
+        "SECRET_KEY": "x" * 60,
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(bytes(32)).decode(),
+        "CELERY_BROKER_URL": "redis://localhost:6379/0",
+        "CACHE_URL": "redis://127.0.0.1:6379/0",
+        "ALLOWED_HOSTS": ".com",
+        "CORS_ALLOWED_ORIGINS": "null,http://ops.example.com",
+        "LOGIN_THROTTLE_RATE": "100000/min",
+        "API_TOKEN_MAX_TTL_DAYS": "100000",
+    }
+    result = run_django(weak, "check")
+
+    assert result.returncode != 0
+    for expected in (
+        "SECRET_KEY uses only 1 distinct characters",
+        "FIELD_ENCRYPTION_KEYS key #1 is not random",
+        "CACHE_URL is the broker's Redis database",
+        "ALLOWED_HOSTS entry '.com'",
+        "CORS_ALLOWED_ORIGINS contains 'null'",
+        "'http://ops.example.com' is not an https origin",
+        "the 'login' throttle rate '100000/min'",
+        "API_TOKEN_MAX_TTL_DAYS is 100000",
+    ):
+        assert expected in result.stderr, expected

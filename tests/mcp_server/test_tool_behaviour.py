@@ -10,6 +10,7 @@ from apps.audit.models import AuditEvent
 from apps.mcp_server.choices import Via
 from apps.mcp_server.registry import tool_call
 from apps.monitoring.models import Incident
+from apps.projects.api.serializers import SearchResultSerializer
 from apps.projects.docs_index import clear_search_index_cache
 from apps.projects.models import Project
 from apps.projects.services.write import projects_write
@@ -197,7 +198,8 @@ def test_search_docs_answers_as_the_search_endpoint(operator):
 
     assert result.data["results"][0]["project"]["full_name"] == "acme/repo-1"
     assert result.data["results"][0]["path"] == "docs/invoices.md"
-    assert set(result.data["results"][0]) == {"project", "path", "heading", "snippet", "score"}
+    # Every field of the API's search results, the ranking's scores and highlights included.
+    assert set(result.data["results"][0]) == set(SearchResultSerializer().fields)
     assert not ask(operator, "search_docs", q="x").ok  # too short, as in the API
 
 
