@@ -389,7 +389,7 @@ BEAT_LEASE_SECONDS = env.int("BEAT_LEASE_SECONDS", default=30)
 # A heartbeat older than this is reported as stale in /health/ready and the admin.
 HEARTBEAT_STALE_AFTER = timedelta(seconds=env.int("HEARTBEAT_STALE_AFTER_SECONDS", default=120))
 
-# --- Provider API (Time4VPS and the sandbox) ---------------------------------------------
+# --- Provider APIs (apps/integrations/providers: Time4VPS, Hetzner Cloud, the sandbox) ------
 # Every call has a connect and a read timeout; idempotent calls are retried with exponential
 # backoff and jitter on connection errors and 5xx.
 PROVIDER_CONNECT_TIMEOUT_SECONDS = env.float("PROVIDER_CONNECT_TIMEOUT_SECONDS", default=5.0)
@@ -407,6 +407,9 @@ PROVIDER_CIRCUIT_REDIS_URL = env.str(
 )
 # Production refuses provider URLs on loopback, private or link-local addresses unless allowed.
 PROVIDER_ALLOW_PRIVATE_ADDRESSES = env.bool("PROVIDER_ALLOW_PRIVATE_ADDRESSES", default=not IS_PRODUCTION)
+# Requests a sync leaves unspent of a provider's rate-limit budget (Hetzner's RateLimit-Remaining),
+# so that provisioning can still act: a listing that would go below it stops before it starts.
+PROVIDER_RATE_LIMIT_RESERVE = env.int("PROVIDER_RATE_LIMIT_RESERVE", default=10)
 # Time limits of one account's sync (seconds); the sync lease outlives the hard limit.
 SERVER_SYNC_SOFT_TIME_LIMIT = env.int("SERVER_SYNC_SOFT_TIME_LIMIT", default=540)
 SERVER_SYNC_TIME_LIMIT = env.int("SERVER_SYNC_TIME_LIMIT", default=600)

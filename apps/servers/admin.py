@@ -7,34 +7,52 @@ from apps.access.admin_checks import permission_check
 from apps.core.admin_secrets import SecretFieldsHiddenFromReadersMixin
 from apps.core.choices import Trigger
 from apps.core.exceptions import ServiceUnavailableError
+from apps.integrations.providers import ProviderError
+from apps.integrations.providers.registry import DEFAULT_KIND, adapter_class, credential_help
 from apps.integrations.ssh import InvalidKeyError, parse_private_key
-from apps.integrations.time4vps import Time4VPSError
 from apps.servers import services
 from apps.servers.admin_reveal import RootPasswordRevealViews
+from apps.servers.choices import ProviderKind
 from apps.servers.models import ProviderAccount, Server, SshKey
+from apps.servers.services.accounts import CREDENTIAL_FIELDS, account_problems
 from apps.servers.services.write import PROVIDER_FIELDS
-from apps.servers.validators import provider_base_url_problems
 
 
 class ProviderAccountForm(forms.ModelForm):
-    base_url = forms.URLField(max_length=500, assume_scheme="https", help_text="e.g. https://billing.time4vps.com/api")
+    kind = forms.ChoiceField(choices=ProviderKind.choices, initial=DEFAULT_KIND)
+    base_url = forms.URLField(
+        max_length=500, assume_scheme="https", required=False, help_text="Blank: the provider's public API."
+    )
 
     class Meta:
         model = ProviderAccount
-        fields = ["name", "kind", "base_url", "username", "password", "enabled"]
+        fields = ["name", "kind", "base_url", "username", "password", "api_token", "enabled"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # The stored password is never shown, so editing an account must not demand it again:
-        # a blank entry keeps it (EncryptedTextField.save_form_data).
-        if self.instance.pk and "password" in self.fields:
-            self.fields["password"].required = False
+        # Stored secrets are never shown, so editing an account must not demand them again: a
+        # blank entry keeps them (EncryptedTextField.save_form_data).
+        for name in ("password", "api_token"):
+            if name in self.fields:
+                self.fields[name].required = False
+        for name in CREDENTIAL_FIELDS:
+            if name in self.fields:
+                self.fields[name].help_text = credential_help(name)
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("base_url") and cleaned.get("kind"):
-            for problem in provider_base_url_problems(cleaned["base_url"], kind=cleaned["kind"]):
-                self.add_error("base_url", problem)
+        if not cleaned.get("kind"):
+            return cleaned
+        stored = self.instance.credentials if self.instance.pk else {}
+        credentials = {name: cleaned.get(name) or stored.get(name, "") for name in CREDENTIAL_FIELDS}
+        problems = account_problems(
+            kind=cleaned["kind"], base_url=cleaned.get("base_url") or "", credentials=credentials
+        )
+        for field, messages_ in problems.items():
+            for problem in messages_:
+                self.add_error(field if field in self.fields else None, problem)
+        if not problems and not cleaned.get("base_url"):
+            cleaned["base_url"] = adapter_class(cleaned["kind"]).default_base_url() or ""
         return cleaned
 
 
@@ -70,7 +88,7 @@ class ProviderAccountAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin)
         for account in queryset:
             try:
                 count = services.provider_account_test_connection(account=account)
-            except Time4VPSError as error:
+            except ProviderError as error:
                 self.message_user(request, f"{account}: {error}", messages.ERROR)
             else:
                 self.message_user(request, f"{account}: connected, {count} server(s) listed.", messages.SUCCESS)

@@ -1,9 +1,11 @@
 from django.db import models
 
+from apps.integrations.providers import ServerState
+from apps.integrations.providers.registry import provider_kinds
 
-class ProviderKind(models.TextChoices):
-    TIME4VPS = "time4vps", "Time4VPS"
-    SANDBOX = "sandbox", "Sandbox (development)"
+# The account kinds, one per registered provider adapter (apps/integrations/providers/registry.py).
+# The model field stores the kind without choices, so adding a provider needs no migration.
+ProviderKind = models.TextChoices("ProviderKind", [(kind.upper(), (kind, title)) for kind, title in provider_kinds()])
 
 
 class ProviderStatus(models.TextChoices):
@@ -11,15 +13,16 @@ class ProviderStatus(models.TextChoices):
 
     ACTIVE = "active", "Active"
     PENDING = "pending", "Pending"
+    STOPPED = "stopped", "Stopped"
     SUSPENDED = "suspended", "Suspended"
     TERMINATED = "terminated", "Terminated"
     CANCELLED = "cancelled", "Cancelled"
     UNKNOWN = "unknown", "Unknown"
 
     @classmethod
-    def from_provider(cls, text: str | None) -> "ProviderStatus":
-        normalised = (text or "").strip().lower()
-        return cls(normalised) if normalised in cls.values else cls.UNKNOWN
+    def from_provider(cls, state: ServerState) -> "ProviderStatus":
+        """The adapter's normalised state (ServerState has the same values)."""
+        return cls(state.value) if state.value in cls.values else cls.UNKNOWN
 
 
 class Connection(models.TextChoices):

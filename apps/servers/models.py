@@ -3,7 +3,8 @@ from django.db.models import Q
 
 from apps.core.fields import EncryptedTextField, SecretsDeferredManager
 from apps.core.models import SyncedAccount
-from apps.servers.choices import Connection, HealthStatus, Lifecycle, ProviderKind, ProviderStatus, RootPasswordState
+from apps.integrations.providers.registry import DEFAULT_KIND
+from apps.servers.choices import Connection, HealthStatus, Lifecycle, ProviderStatus, RootPasswordState
 from apps.servers.validators import validate_ssh_host
 
 
@@ -11,10 +12,16 @@ class ProviderAccount(SyncedAccount):
     """An account at a VPS provider; server_sync keeps a Server row for each of its servers."""
 
     name = models.CharField(max_length=100, unique=True)
-    kind = models.CharField(max_length=16, choices=ProviderKind.choices, default=ProviderKind.TIME4VPS)
-    base_url = models.URLField(max_length=500, help_text="e.g. https://billing.time4vps.com/api")
-    username = models.CharField(max_length=200, help_text="The client-area e-mail.")
-    password = EncryptedTextField()
+    # One of the registered provider adapters (ProviderKind); checked by the services, not by
+    # field choices, so that adding a provider needs no migration.
+    kind = models.CharField(max_length=16, default=DEFAULT_KIND)
+    base_url = models.URLField(max_length=500, help_text="The provider's API address; blank for its default.")
+    # The credentials: which ones a kind needs is its adapter's `credential_fields`.
+    username = models.CharField(max_length=200, blank=True)
+    password = EncryptedTextField(blank=True)
+    api_token = EncryptedTextField(blank=True)
+    # Set while the provider's rate limit is spent: scheduled syncs skip the account until then.
+    not_before = models.DateTimeField(null=True, blank=True, editable=False)
     enabled = models.BooleanField(default=True, help_text="Disabled accounts are not synced.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -27,6 +34,11 @@ class ProviderAccount(SyncedAccount):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """The credential fields, decrypted (loaded on access: the default manager defers them)."""
+        return {"username": self.username, "password": self.password, "api_token": self.api_token}
 
     @property
     def circuit_key(self) -> str:
@@ -78,6 +90,10 @@ class Server(models.Model):
     bandwidth_mb = models.PositiveBigIntegerField(null=True, blank=True)
     busy = models.BooleanField(default=False, help_text="The provider is running a task on it.")
     active_task = models.CharField(max_length=64, blank=True)
+    location = models.CharField(max_length=64, blank=True, help_text="The provider's location or data centre.")
+    provider_labels = models.JSONField(
+        default=dict, blank=True, help_text="The provider's own labels (key: value), read-only here."
+    )
     # --- Operator-managed ---
     connection = models.CharField(max_length=8, choices=Connection.choices, default=Connection.SSH)
     ssh_host = models.CharField(

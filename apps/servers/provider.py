@@ -1,14 +1,20 @@
-"""The one way the servers domain gets a provider client for an account."""
+"""The one way the servers domain gets a provider adapter for an account."""
 
-from apps.integrations.time4vps import Time4VPSClient
+from django.conf import settings
+
+from apps.integrations.providers import AccountSettings, ProviderAdapter
+from apps.integrations.providers.registry import adapter_for
 from apps.servers.models import ProviderAccount
 
 
-def provider_client_for(account: ProviderAccount) -> Time4VPSClient:
-    # Sandbox accounts use the same client over HTTP: there is no separate code path.
-    return Time4VPSClient(
-        base_url=account.base_url,
-        username=account.username,
-        password=account.password,
-        circuit_key=account.circuit_key,
+def provider_for(account: ProviderAccount) -> ProviderAdapter:
+    """The account's adapter (by its kind), built from its address and decrypted credentials."""
+    return adapter_for(
+        account.kind,
+        AccountSettings(
+            base_url=account.base_url,
+            credentials=account.credentials,
+            circuit_key=account.circuit_key,
+            detail_concurrency=settings.SERVER_SYNC_DETAIL_CONCURRENCY,
+        ),
     )

@@ -5,14 +5,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from apps.core.validators import outbound_url_problems
+from apps.integrations.providers import ProviderError
+from apps.integrations.providers.registry import adapter_class
 from apps.integrations.ssh import ssh_host_problem
-from apps.servers.choices import ProviderKind
 
 
 def provider_base_url_problems(url: str, *, kind: str) -> list[str]:
     """Why `url` is not an acceptable base URL for an account of `kind`; empty when it is."""
-    if kind == ProviderKind.SANDBOX and not settings.SANDBOX_ENABLED:
-        return ["the sandbox provider exists only in development"]
+    try:
+        adapter = adapter_class(kind)
+    except ProviderError as error:
+        return [str(error)]
+    if adapter.development_only and not settings.SANDBOX_ENABLED:
+        return [f"the {adapter.kind} provider exists only in development"]
     return outbound_url_problems(url)
 
 

@@ -65,7 +65,7 @@ def operator_over_http(live_server, unthrottled) -> SignedIn:
 def _served_by_the_sandbox(ids: dict[str, int], base_url: str) -> None:
     from django.conf import settings
 
-    from apps.integrations.time4vps import circuit_reset
+    from apps.integrations.providers.time4vps import circuit_reset
     from apps.sandbox import catalog
     from apps.sandbox.services import sandbox_servers_ensure
     from apps.servers.choices import ProviderKind

@@ -96,7 +96,7 @@ def bench_write_phase(count: int = 10_000) -> None:
         rows = [
             Server(
                 provider_account=floor_account,
-                provider_id=str(item.server_id),
+                provider_id=item.provider_id,
                 last_seen_at=now,
                 **provider_values(item),
             )
@@ -117,7 +117,7 @@ def bench_write_phase(count: int = 10_000) -> None:
     report(f"server_sync_write_{count // 1000}k_new_queries", queries, "queries", floor=floor_queries)
 
     changed = [
-        details(item.server_id, ip=item.ip, os="debian-12-x86_64") if item.server_id % 10 == 0 else item
+        details(int(item.provider_id), ip=item.ip, os="debian-12-x86_64") if int(item.provider_id) % 10 == 0 else item
         for item in listing
     ]
     floor_seconds, _ = timed(plain_upsert)  # the same rows again: every row rewritten
@@ -224,11 +224,13 @@ def bench_search() -> None:
 def main(argv: list[str] | None = None) -> int:
     from tests.benchmarks.broker import bench_broker
     from tests.benchmarks.health import bench_health_checks
+    from tests.benchmarks.provider_sync import bench_hetzner_sync
     from tests.benchmarks.provisioning import bench_ansible_phase
 
     benchmarks = {
         "write_phase": bench_write_phase,
         "sandbox_sync": bench_sandbox_sync,
+        "hetzner_sync": lambda: bench_hetzner_sync(report),
         "github_sync": bench_github_sync,
         "search": bench_search,
         "health_checks": bench_health_checks,

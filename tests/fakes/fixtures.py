@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fakes.hetzner_cloud import FakeHetznerCloud
 from tests.fakes.llm_server import FakeLLM
 from tests.fakes.ports import free_port
 from tests.fakes.sshd import Tarpit, TestSshd
@@ -20,6 +21,17 @@ def fake_provider() -> Iterator[FakeTime4VPS]:
     See tests/fakes/time4vps_provider.py for its controls (fail, requests, servers, task_seconds...).
     """
     provider = FakeTime4VPS().start()
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+@pytest.fixture
+def fake_hetzner() -> Iterator[FakeHetznerCloud]:
+    """A started fake Hetzner Cloud API on loopback (3 servers, actions done at once); stopped after
+    the test. See tests/fakes/hetzner_cloud.py for its controls."""
+    provider = FakeHetznerCloud().start()
     try:
         yield provider
     finally:

@@ -32,9 +32,9 @@ CONFIG = """\
 ListenAddress {host}:{port}
 HostKey {dir}/ssh_host_ed25519_key
 PidFile {dir}/sshd.pid
-AuthorizedKeysFile {dir}/authorized_keys
+AuthorizedKeysFile {authorized_keys}
 AllowUsers {user}
-PasswordAuthentication no
+PasswordAuthentication {password_auth}
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
 UsePAM no
@@ -101,7 +101,10 @@ class TestSshd:
 
     __test__ = False
 
-    def __init__(self) -> None:
+    def __init__(self, *, password: str | None = None) -> None:
+        """With `password`, the test user gets that password for this sshd's life, password logins
+        are accepted, no key is authorized up front, and ~/.ssh/authorized_keys is honoured: a
+        freshly rebuilt server that let no key in (cleanup() puts the user back as it was)."""
         if not Path(SSHD).exists():
             raise RuntimeError(
                 f"{SSHD} is missing: install openssh-server "
@@ -119,9 +122,22 @@ class TestSshd:
         self.dir = Path(tempfile.mkdtemp(prefix="sshd-", dir=STATE_ROOT))
         self.dir.chmod(0o755)
         authorized = self.dir / "authorized_keys"
-        authorized.write_text(self.client_key.public_key + "\n")
+        authorized.write_text("" if password else self.client_key.public_key + "\n")
         authorized.chmod(0o644)
-        (self.dir / "sshd_config").write_text(CONFIG.format(host=HOST, port=self.port, dir=self.dir, user=TEST_USER))
+        self.password = password
+        files = f"{authorized} .ssh/authorized_keys" if password else str(authorized)
+        (self.dir / "sshd_config").write_text(
+            CONFIG.format(
+                host=HOST,
+                port=self.port,
+                dir=self.dir,
+                user=TEST_USER,
+                authorized_keys=files,
+                password_auth="yes" if password else "no",
+            )
+        )
+        if password:
+            subprocess.run(["chpasswd"], input=f"{TEST_USER}:{password}", text=True, check=True, capture_output=True)
         self.process: subprocess.Popen | None = None
         self.host_key_line = ""
 
@@ -189,6 +205,10 @@ class TestSshd:
     def cleanup(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.password:
+            # Back to no password ('*', not locked) and no keys of the user's own.
+            subprocess.run(["usermod", "--password", "*", TEST_USER], check=True, capture_output=True)
+            shutil.rmtree(self.home / ".ssh", ignore_errors=True)
 
     def _new_host_key(self) -> None:
         key = self.dir / "ssh_host_ed25519_key"

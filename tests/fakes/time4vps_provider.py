@@ -60,11 +60,11 @@ from __future__ import annotations
 
 import base64
 import secrets
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.fakes.time4vps_http import FakeHTTPServer, handler_for
+from tests.fakes.recording_server import RecordingHTTPFake
+from tests.fakes.time4vps_http import handler_for
 from tests.fakes.time4vps_records import (
     ACTION_TASK_NAMES,
     API_PREFIX,
@@ -73,14 +73,12 @@ from tests.fakes.time4vps_records import (
     LIST_ONLY_FIELDS,
     FailureRule,
     FakeTask,
-    RecordedRequest,
-    compile_pattern,
     default_server,
     iso,
 )
 
 
-class FakeTime4VPS:
+class FakeTime4VPS(RecordingHTTPFake):
     """See the module docstring for the controls."""
 
     FIRST_SERVER_ID = 51001
@@ -94,53 +92,19 @@ class FakeTime4VPS:
         task_seconds: float | None = 0.0,
         port: int = 0,
     ) -> None:
-        self.port = port
+        super().__init__(port=port, name="fake-time4vps")
         self.username = username
         self.password = password
         self.task_seconds = task_seconds
         self.oses: list[dict[str, str]] = [dict(item) for item in DEFAULT_OSES]
         self.servers: dict[int, dict[str, Any]] = {}
         self.tasks: dict[int, FakeTask] = {}
-        self.requests: list[RecordedRequest] = []
-        self.max_in_flight = 0
-        self._in_flight = 0
-        self._rules: list[FailureRule] = []
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
         self._next_task_id = 900001
-        self._httpd: FakeHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.set_server_count(server_count)
-
-    # --- lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> FakeTime4VPS:
-        self._httpd = FakeHTTPServer(("127.0.0.1", self.port), handler_for(self))
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-time4vps", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeTime4VPS:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:
-        assert self._httpd is not None, "start() the fake first"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}{API_PREFIX}"
+        return self._address(API_PREFIX)
 
     # --- servers and tasks ------------------------------------------------------------------------
 
@@ -187,45 +151,10 @@ class FakeTime4VPS:
             close=close,
             wrong_credentials=wrong_credentials,
         )
-        with self._lock:
-            self._rules.append(rule)
-        return rule
+        return self._add_rule(rule)
 
-    def clear_failures(self) -> None:
-        with self._lock:
-            self._rules.clear()
-
-    def requests_to(self, pattern: str, method: str | None = None) -> list[RecordedRequest]:
-        regex = compile_pattern(pattern)
-        with self._lock:
-            return [
-                r for r in self.requests if regex.fullmatch(r.path) and (method is None or r.method == method.upper())
-            ]
-
-    def reset_requests(self) -> None:
-        with self._lock:
-            self.requests.clear()
-            self.max_in_flight = 0
-
-    # --- request handling (called by the handler threads) -----------------------------------------
-
-    def _arrive(self, request: RecordedRequest) -> FailureRule | None:
-        with self._lock:
-            self.requests.append(request)
-            self._in_flight += 1
-            self.max_in_flight = max(self.max_in_flight, self._in_flight)
-            for rule in self._rules:
-                if rule.matches(request.method, request.path):
-                    rule.hits += 1
-                    return rule
-        return None
-
-    def _leave(self) -> None:
-        with self._lock:
-            self._in_flight -= 1
-
-    def _sleep(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
+    def _handler(self) -> type:
+        return handler_for(self)
 
     def _authorized(self, header: str | None) -> bool:
         expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()

@@ -13,7 +13,7 @@ import pytest
 from apps.core.choices import FINISHED_SYNC_STATUSES, SyncStatus, Trigger
 from apps.core.leases import sync_lease_holder
 from apps.core.models import SyncRun
-from apps.integrations.time4vps import circuit_reset
+from apps.integrations.providers.time4vps import circuit_reset
 from apps.provisioning.choices import Phase, RunStatus
 from apps.provisioning.models import ProvisioningRun
 from apps.provisioning.services import provision_request

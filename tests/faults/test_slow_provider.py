@@ -11,7 +11,7 @@ import pytest
 from apps.core.choices import FINISHED_SYNC_STATUSES, SyncStatus, Trigger
 from apps.core.leases import sync_lease_holder
 from apps.core.models import SyncRun
-from apps.integrations.time4vps import circuit_reset
+from apps.integrations.providers.time4vps import circuit_reset
 from apps.servers import task_names
 from apps.servers.models import ProviderAccount, Server
 from apps.servers.services import server_sync_queue

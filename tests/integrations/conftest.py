@@ -8,8 +8,8 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
-from apps.integrations.time4vps import Time4VPSClient, circuit_reset
-from apps.integrations.time4vps.circuit import REDIS_NAMESPACE
+from apps.integrations.providers.time4vps import Time4VPSClient, circuit_reset
+from apps.integrations.providers.time4vps.circuit import REDIS_NAMESPACE
 from tests.integrations.time4vps_helpers import FAST
 
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from apps.integrations.common.outbound import OutboundAddressRefused, address_allowed, outbound_session
 from apps.integrations.github import GitHubClient, GitHubError
 from apps.integrations.notify import NotifyError, send_slack, send_telegram, send_webhook
-from apps.integrations.time4vps import ProviderRequestError, Time4VPSClient, Time4VPSError
+from apps.integrations.providers.time4vps import ProviderRequestError, Time4VPSClient, Time4VPSError
 
 REFUSED = [
     "127.0.0.1",

@@ -10,7 +10,7 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
-from apps.integrations.time4vps import (
+from apps.integrations.providers.time4vps import (
     AuthenticationError,
     CircuitOpenError,
     InvalidResponseError,
@@ -20,7 +20,7 @@ from apps.integrations.time4vps import (
     circuit_reset,
     circuit_state,
 )
-from apps.integrations.time4vps.circuit import REDIS_NAMESPACE
+from apps.integrations.providers.time4vps.circuit import REDIS_NAMESPACE
 from tests.integrations.time4vps_helpers import FIRST
 
 # --- circuit breaker ---------------------------------------------------------------------------------

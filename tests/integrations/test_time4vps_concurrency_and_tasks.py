@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from apps.integrations.time4vps import NotFoundError, ProviderUnavailableError
+from apps.integrations.providers.time4vps import NotFoundError, ProviderUnavailableError
 from tests.integrations.time4vps_helpers import FIRST, SECOND, THIRD
 
 # --- get_servers -----------------------------------------------------------------------------------

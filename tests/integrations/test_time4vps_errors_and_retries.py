@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from apps.integrations.time4vps import (
+from apps.integrations.providers.time4vps import (
     AuthenticationError,
     InvalidResponseError,
     NotFoundError,

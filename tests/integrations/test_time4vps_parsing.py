@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from apps.integrations.time4vps import ActiveTask, OsTemplate, Time4VPSClient
+from apps.integrations.providers.time4vps import ActiveTask, OsTemplate, Time4VPSClient
 from tests.fakes.time4vps_provider import FakeTime4VPS
 from tests.integrations.time4vps_helpers import FAST, FIRST, SECOND, THIRD
 

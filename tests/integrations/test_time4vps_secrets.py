@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.integrations.time4vps import (
+from apps.integrations.providers.time4vps import (
     AuthenticationError,
     InvalidResponseError,
     ProviderRequestError,
@@ -53,12 +53,12 @@ def test_no_password_or_authorization_value_appears_in_errors_or_returned_object
 
 
 def test_log_lines_name_the_call_but_never_the_credentials(client, fake_provider, caplog):
-    caplog.set_level("INFO", logger="apps.integrations.time4vps.client")
+    caplog.set_level("INFO", logger="apps.integrations.providers.time4vps.client")
     fake_provider.fail("/server", status=500, times=1)
 
     client.list_servers()
 
-    records = [record for record in caplog.records if record.name == "apps.integrations.time4vps.client"]
+    records = [record for record in caplog.records if record.name == "apps.integrations.providers.time4vps.client"]
     events = [record.msg for record in records]
     assert [(event["path"], event["status"], event["attempt"]) for event in events] == [
         ("/server", 500, 1),

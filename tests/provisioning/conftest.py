@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from apps.core.choices import Trigger
-from apps.integrations.time4vps import circuit_reset
+from apps.integrations.providers.time4vps import circuit_reset
 from apps.servers.choices import Connection, Lifecycle, ProviderKind
 from apps.servers.models import ProviderAccount, Server
 from apps.servers.services import server_sync_now, ssh_key_create

@@ -10,9 +10,10 @@ from __future__ import annotations
 import pytest
 
 from apps.core.choices import Trigger
+from apps.integrations.providers import ActionKind
+from apps.integrations.providers.time4vps.adapter import TASK_NAMES
 from apps.provisioning.choices import Phase, RunStatus
 from apps.provisioning.models import ProvisioningPhase
-from apps.provisioning.phases.access import TASK_NAME as RESET_TASK
 from apps.provisioning.services import provision_request
 from apps.servers.choices import Lifecycle
 from apps.servers.services import server_sync_now
@@ -39,7 +40,8 @@ def test_a_server_seen_busy_with_its_reset_is_not_busy_once_provisioned(
     )
     assert server_sync_now(account=sandbox_account, trigger=Trigger.OPERATOR).status == "succeeded"
     local_server.refresh_from_db()
-    assert (local_server.busy, local_server.active_task) == (True, RESET_TASK)  # what the sync saw
+    reset = TASK_NAMES[ActionKind.RESET_PASSWORD]
+    assert (local_server.busy, local_server.active_task) == (True, reset)  # what the sync saw
 
     run = wait_finished(run.pk, worker)
 
@@ -48,4 +50,4 @@ def test_a_server_seen_busy_with_its_reset_is_not_busy_once_provisioned(
     assert local_server.lifecycle == Lifecycle.READY
     assert (local_server.busy, local_server.active_task) == (False, "")
     page = admin_client.get(f"/admin/servers/server/{local_server.pk}/change/").content.decode()
-    assert RESET_TASK not in page
+    assert reset not in page

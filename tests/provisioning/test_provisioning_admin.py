@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from apps.integrations.time4vps import circuit_reset
+from apps.integrations.providers.time4vps import circuit_reset
 from apps.provisioning.choices import PHASES_BY_KIND, Phase, PhaseStatus, RunKind, RunStatus
 from apps.provisioning.models import ProvisioningEvent, ProvisioningPhase, ProvisioningRun
 from apps.servers.choices import Connection, Lifecycle

@@ -1,6 +1,6 @@
 import pytest
 
-from apps.integrations.time4vps import circuit_reset
+from apps.integrations.providers.time4vps import circuit_reset
 from apps.servers.models import ProviderAccount
 
 

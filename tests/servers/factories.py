@@ -1,11 +1,14 @@
-"""Builders for servers tests: provider accounts and provider listings."""
+"""Builders for servers tests: provider accounts and provider listings (Time4VPS details, as the
+Time4VPS adapter hands them to the write phase)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from itertools import count
 
-from apps.integrations.time4vps import ActiveTask, ServerDetails
+from apps.integrations.providers import ProviderServer
+from apps.integrations.providers.time4vps import ActiveTask, ServerDetails
+from apps.integrations.providers.time4vps.adapter import provider_server
 from apps.servers.choices import ProviderKind
 from apps.servers.models import ProviderAccount
 
@@ -24,7 +27,7 @@ def provider_account(**overrides) -> ProviderAccount:
     return ProviderAccount.objects.create(**values)
 
 
-def details(server_id: int, **overrides) -> ServerDetails:
+def details(server_id: int, **overrides) -> ProviderServer:
     base = ServerDetails(
         server_id=server_id,
         domain=f"web{server_id}.example.com",
@@ -44,12 +47,12 @@ def details(server_id: int, **overrides) -> ServerDetails:
         last_tasks=(),
         synch_date=None,
     )
-    return replace(base, **overrides)
+    return provider_server(replace(base, **overrides))
 
 
-def listing(ids) -> list[ServerDetails]:
+def listing(ids) -> list[ProviderServer]:
     return [details(server_id) for server_id in ids]
 
 
-def busy(server_id: int) -> ServerDetails:
+def busy(server_id: int) -> ProviderServer:
     return details(server_id, active_task=ActiveTask(name="server_reboot", activated=None))

@@ -81,7 +81,19 @@ def test_invalid_account_fields_get_a_400_with_field_errors_and_nothing_is_writt
     )
 
     assert response.status_code == 400
-    assert {"name", "kind", "base_url", "password"} <= set(response.json())
+    assert {"name", "kind", "base_url"} <= set(response.json())
+    assert not ProviderAccount.objects.exists()
+
+
+def test_each_kind_asks_for_its_own_credentials_and_refuses_the_others(api):
+    time4vps = api.post("/api/provider-accounts/", {"name": "a", "kind": "time4vps", "username": "x"}, format="json")
+    hetzner = api.post("/api/provider-accounts/", {"name": "b", "kind": "hetzner", "password": "p"}, format="json")
+
+    assert time4vps.status_code == 400
+    assert set(time4vps.json()) == {"password"}
+    assert hetzner.status_code == 400
+    assert set(hetzner.json()) == {"password"}
+    assert "not used by hetzner accounts" in hetzner.json()["password"][0]
     assert not ProviderAccount.objects.exists()
 
 

@@ -1,8 +1,8 @@
 """The base of every integration client's exceptions.
 
-Each client (time4vps, github) subclasses `IntegrationError` once as its own base
-(`Time4VPSError`, `GitHubError`) and catches only its own hierarchy, so callers keep telling
-the services apart.
+Each client (a provider's, GitHub's) subclasses `IntegrationError` once as its own base and
+catches only its own hierarchy, so callers keep telling the services apart; the provider
+adapters map their clients' errors into one family (apps/integrations/providers/errors.py).
 """
 
 from __future__ import annotations

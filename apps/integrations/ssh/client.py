@@ -47,13 +47,15 @@ def run_checks(
     host: str,
     port: int,
     username: str,
-    private_key: str,
+    private_key: str | None,
     pinned_host_key: str | None,
     commands: Mapping[str, str],
     connect_timeout: float,
     command_timeout: float,
+    password: str | None = None,
 ) -> SshResult:
-    """Connect as `username` with `private_key` and run each of `commands` ({name: command line}).
+    """Connect as `username` with `private_key` (or, without one, `password`) and run each of
+    `commands` ({name: command line}).
 
     With `pinned_host_key` ("type base64") the server must present that key, or
     SshHostKeyMismatchError is raised before any command runs; with None the key it presents is
@@ -65,8 +67,12 @@ def run_checks(
     if problem:
         raise SshInvalidHostError(f"refusing SSH address {host!r}: {problem}")
     where = f"{username}@{host}:{port}"
-    material = parse_private_key(private_key)
-    pkey = _PKEY_CLASSES[material.key_type].from_private_key(io.StringIO(material.private_key))
+    if private_key is None and not password:
+        raise ValueError("a private key or a password is required")
+    pkey = None
+    if private_key is not None:
+        material = parse_private_key(private_key)
+        pkey = _PKEY_CLASSES[material.key_type].from_private_key(io.StringIO(material.private_key))
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     tofu = None
@@ -79,7 +85,7 @@ def run_checks(
         client.set_missing_host_key_policy(tofu)
     sock = _open_socket(host, port, connect_timeout, where)
     try:
-        _connect(client, sock, host, port, username, pkey, connect_timeout, where, pinned_host_key)
+        _connect(client, sock, host, port, username, pkey, connect_timeout, where, pinned_host_key, password)
         server_key = client.get_transport().get_remote_server_key()
         host_key = f"{server_key.get_name()} {server_key.get_base64()}"
         outputs = {
@@ -107,7 +113,7 @@ def _open_socket(host: str, port: int, timeout: float, where: str) -> socket.soc
         raise SshUnreachableError(f"cannot connect to {where}: {error.strerror or error}") from None
 
 
-def _connect(client, sock, host, port, username, pkey, timeout, where, pinned_host_key) -> None:
+def _connect(client, sock, host, port, username, pkey, timeout, where, pinned_host_key, password=None) -> None:
     started = time.monotonic()
     try:
         client.connect(
@@ -115,6 +121,7 @@ def _connect(client, sock, host, port, username, pkey, timeout, where, pinned_ho
             port=port,
             username=username,
             pkey=pkey,
+            password=password if pkey is None else None,
             sock=sock,
             timeout=timeout,
             banner_timeout=timeout,
@@ -136,6 +143,8 @@ def _connect(client, sock, host, port, username, pkey, timeout, where, pinned_ho
     except paramiko.AuthenticationException as error:
         if "timeout" in str(error).lower():
             raise SshTimeoutError(f"{where} did not answer the authentication within {timeout:g}s") from None
+        if pkey is None:
+            raise SshAuthenticationError(f"{where} refused the password") from None
         raise SshAuthenticationError(f"{where} refused the key (SHA256 {_key_fingerprint(pkey)})") from None
     except (paramiko.SSHException, TimeoutError, EOFError, OSError) as error:
         # paramiko ends a stalled handshake without saying so ("No existing session" afterwards),

@@ -45,6 +45,7 @@ from apps.monitoring.services.incidents import CONNECTION_KINDS, IncidentEvent, 
 from apps.monitoring.services.notifications import notifications_queue
 from apps.servers.choices import Connection, HealthStatus, Lifecycle
 from apps.servers.models import Server, SshKey
+from apps.servers.services import servers_health_record
 
 log = structlog.get_logger(__name__)
 ALL_KINDS = tuple(IncidentKind)
@@ -214,17 +215,7 @@ def _record(servers: dict[int, Server], outcomes: list[Outcome], now: datetime) 
                 server.offered_host_key, server.offered_host_key_fingerprint = o.seen_host_key, o.seen_fingerprint
             elif o.seen_host_key and not server.host_key:  # trust on first use
                 server.host_key, server.host_key_fingerprint = o.seen_host_key, o.seen_fingerprint
-        Server.objects.bulk_update(
-            servers.values(),
-            [
-                "health_status",
-                "last_checked_at",
-                "host_key",
-                "host_key_fingerprint",
-                "offered_host_key",
-                "offered_host_key_fingerprint",
-            ],
-        )
+        servers_health_record(servers.values())
     # Only servers with a problem now or an incident still active have incidents to update: one
     # query finds the latter, instead of a transaction per healthy server.
     with_incidents = set(

@@ -10,6 +10,7 @@ from apps.core.exceptions import ConflictError
 from apps.monitoring.choices import ACTIVE_INCIDENT_STATUSES, IncidentKind, IncidentStatus
 from apps.monitoring.models import Incident
 from apps.servers.models import Server
+from apps.servers.services import server_offered_host_key_accept
 
 log = structlog.get_logger(__name__)
 
@@ -20,12 +21,7 @@ def server_host_key_accept(*, server: Server, user) -> Server:
     with audit_refusals(action=AuditAction.HOST_KEY_ACCEPT, actor=user, target=server), transaction.atomic():
         if not server.offered_host_key:
             raise ConflictError("the server has offered no other host key: there is nothing to accept")
-        previous = server.host_key_fingerprint
-        server.host_key, server.host_key_fingerprint = server.offered_host_key, server.offered_host_key_fingerprint
-        server.offered_host_key, server.offered_host_key_fingerprint = "", ""
-        server.save(
-            update_fields=["host_key", "host_key_fingerprint", "offered_host_key", "offered_host_key_fingerprint"]
-        )
+        previous = server_offered_host_key_accept(server=server)
         Incident.objects.filter(
             server=server, kind=IncidentKind.HOST_KEY_MISMATCH, status__in=ACTIVE_INCIDENT_STATUSES
         ).update(status=IncidentStatus.RESOLVED, resolved_at=timezone.now(), resolved_by=user)

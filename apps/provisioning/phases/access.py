@@ -4,29 +4,37 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from apps.integrations.providers import ActionKind
 from apps.provisioning.services.context import PhaseContext
 from apps.provisioning.services.phase_results import Done, PhaseError, Wait
-from apps.provisioning.services.provider_actions import Completed, provider_action_follow, root_password_store
+from apps.provisioning.services.provider_actions import (
+    Completed,
+    password_known,
+    provider_action_follow,
+    root_password_store,
+)
 
-TASK_NAME = "server_reset_password"
 
-
-def step(ctx: PhaseContext) -> Done | Wait:
+def password_reset(ctx: PhaseContext, **detail: bool) -> Wait | None:
+    """Reset the root password and keep the new one (finalize uses it too); `detail` is recorded."""
     result = provider_action_follow(
         ctx,
-        task_name=TASK_NAME,
+        kind=ActionKind.RESET_PASSWORD,
         what="password reset",
-        start=lambda client, server_id: client.reset_password(server_id),
+        start=lambda provider, provider_id: provider.reset_password(provider_id),
         deadline_seconds=settings.PROVISIONING_ACCESS_DEADLINE_SECONDS,
-        needs_results=True,  # a reset is safe to repeat, and only its results hold the password
+        needs_results=True,  # a reset is safe to repeat, and only its answer holds the password
     )
     if isinstance(result, Wait):
         return result
     assert isinstance(result, Completed)
-    assert result.task is not None
-    password = result.task.password()
+    password = password_known(ctx, result)
     if not password:
         raise PhaseError("the provider's password reset completed without a new password", retryable=False)
     root_password_store(ctx, password)
-    ctx.record_fact(detail={**ctx.record.detail, "password_stored": True})
-    return Done()
+    ctx.record_fact(detail={**ctx.record.detail, **detail, "password_stored": True})
+    return None
+
+
+def step(ctx: PhaseContext) -> Done | Wait:
+    return password_reset(ctx) or Done()

@@ -9,14 +9,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from apps.monitoring.choices import CheckOutcome
 from apps.monitoring.services import health_check_now
-from apps.provisioning.phases.access import TASK_NAME as RESET_TASK_NAME
+from apps.provisioning.phases.access import password_reset
 from apps.provisioning.services.context import PhaseContext
 from apps.provisioning.services.phase_results import Done, PhaseError, Wait
-from apps.provisioning.services.provider_actions import Completed, provider_action_follow, root_password_store
 from apps.servers.choices import RootPasswordState
 from apps.servers.models import Server
 
@@ -28,23 +25,9 @@ def _reset_unknown_password(ctx: PhaseContext) -> Wait | None:
     state = Server.objects.filter(pk=ctx.server.pk).values_list("root_password_state", flat=True).first()
     if state != RootPasswordState.UNKNOWN:
         return None
-    result = provider_action_follow(
-        ctx,
-        task_name=RESET_TASK_NAME,
-        what="password reset",
-        start=lambda client, server_id: client.reset_password(server_id),
-        deadline_seconds=settings.PROVISIONING_ACCESS_DEADLINE_SECONDS,
-        needs_results=True,  # only the reset's results hold the password
-    )
-    if isinstance(result, Wait):
-        return result
-    assert isinstance(result, Completed)
-    assert result.task is not None
-    password = result.task.password()
-    if not password:
-        raise PhaseError("the provider's password reset completed without a new password", retryable=False)
-    root_password_store(ctx, password)
-    ctx.record_fact(detail={**ctx.record.detail, "password_reset": True, "password_stored": True})
+    waiting = password_reset(ctx, password_reset=True)
+    if waiting is not None:
+        return waiting
     ctx.log.info("provisioning_unknown_root_password_reset")
     return None
 

@@ -5,30 +5,28 @@ from __future__ import annotations
 from django.conf import settings
 
 from apps.core.exceptions import ValidationError
-from apps.integrations.time4vps import Time4VPSError
+from apps.integrations.providers import ActionKind, ProviderError
 from apps.provisioning.services.context import PhaseContext
 from apps.provisioning.services.phase_results import Done, PhaseError, Wait
 from apps.provisioning.services.provider_actions import (
     Completed,
     as_phase_error,
-    client_for,
+    password_known,
     provider_action_follow,
-    provider_server_id,
+    provider_of,
     root_password_forget,
     root_password_store,
 )
 from apps.provisioning.services.targets import platform_key_for
 from apps.servers.choices import Connection
 
-TASK_NAME = "server_recreate"
-
 
 def _check_os(ctx: PhaseContext) -> None:
     """The template must be one the server offers (checked again here: the offer may have changed)."""
     try:
-        with client_for(ctx) as client:
-            offered = {template.os for template in client.list_oses(provider_server_id(ctx))}
-    except Time4VPSError as error:
+        with provider_of(ctx) as provider:
+            offered = {image.code for image in provider.list_images(ctx.server.provider_id)}
+    except ProviderError as error:
         raise as_phase_error(error) from None
     if ctx.run.os_template not in offered:
         raise PhaseError(f"the server does not offer the OS template {ctx.run.os_template!r}", retryable=False)
@@ -50,18 +48,20 @@ def step(ctx: PhaseContext) -> Done | Wait:
     public_key = _public_key(ctx)
     result = provider_action_follow(
         ctx,
-        task_name=TASK_NAME,
+        kind=ActionKind.REINSTALL,
         what="reinstall",
-        start=lambda client, server_id: client.reinstall(server_id, os=ctx.run.os_template, ssh_key=public_key),
+        start=lambda provider, provider_id: provider.reinstall(
+            provider_id, image=ctx.run.os_template, public_key=public_key
+        ),
         deadline_seconds=settings.PROVISIONING_REINSTALL_DEADLINE_SECONDS,
     )
     if isinstance(result, Wait):
         return result
     assert isinstance(result, Completed)
-    # A reinstall sets a new root password; keep it when the task tells it. A reinstall found only in
-    # the provider's task history (a worker died before it recorded the task id) tells none: the
-    # stored password is stale, marked unknown, and finalize resets it before the server is ready.
-    password = result.task.password() if result.task else None
+    # A reinstall sets a new root password; keep it when the provider tells it. A reinstall found
+    # only in the provider's history (a worker died before it recorded the action id) tells none:
+    # the stored password is stale, marked unknown, and finalize resets it before the server is ready.
+    password = password_known(ctx, result)
     if password:
         root_password_store(ctx, password)
     else:

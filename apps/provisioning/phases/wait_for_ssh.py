@@ -5,18 +5,22 @@ A reinstall legitimately changes the host key, so the pin is replaced here — a
 
 from __future__ import annotations
 
+import shlex
+
 from django.conf import settings
 from django.utils import timezone
 
 from apps.core.exceptions import ValidationError
-from apps.integrations.ssh import SshError, run_checks, run_local_checks, ssh_host_problem
+from apps.integrations.ssh import SshAuthenticationError, SshError, run_checks, run_local_checks, ssh_host_problem
 from apps.monitoring.choices import IncidentKind
 from apps.monitoring.services import incidents_close, notifications_queue
 from apps.provisioning.services.context import PhaseContext
 from apps.provisioning.services.phase_results import Done, PhaseError, Wait
+from apps.provisioning.services.provider_actions import provider_of
 from apps.provisioning.services.targets import platform_key_for
-from apps.servers.choices import Connection
+from apps.servers.choices import Connection, RootPasswordState
 from apps.servers.models import Server
+from apps.servers.services import server_host_key_pin
 
 READY_COMMAND = {"ready": "true"}
 
@@ -42,16 +46,12 @@ def step(ctx: PhaseContext) -> Done | Wait:
             retryable=False,
         )
     try:
-        result = run_checks(
-            host=server.effective_ssh_host,
-            port=server.ssh_port,
-            username=server.ssh_user,
-            private_key=key.private_key,
-            pinned_host_key=None,  # whatever key the fresh system generated: it is pinned below
-            commands=READY_COMMAND,
-            connect_timeout=settings.PROVISIONING_SSH_CONNECT_TIMEOUT_SECONDS,
-            command_timeout=settings.HEALTH_COMMAND_TIMEOUT_SECONDS,
-        )
+        try:
+            result = _login(server, private_key=key.private_key, commands=READY_COMMAND)
+        except SshAuthenticationError:
+            if not _install_key_with_root_password(ctx, key.public_key):
+                raise
+            result = _login(server, private_key=key.private_key, commands=READY_COMMAND)
         ready = result.outputs["ready"].exit_status == 0
         problem = "" if ready else "the server accepted the key but could not run a command"
     except SshError as error:
@@ -65,13 +65,47 @@ def step(ctx: PhaseContext) -> Done | Wait:
             )
         return Wait(ctx.next_poll_seconds(), problem)
     with ctx.owned():  # a superseded attempt (its worker froze meanwhile) pins nothing
-        Server.objects.filter(pk=server.pk).update(
-            host_key=result.host_key,
-            host_key_fingerprint=result.host_key_fingerprint,
-            offered_host_key="",
-            offered_host_key_fingerprint="",
-        )
+        server_host_key_pin(server_id=server.pk, host_key=result.host_key, fingerprint=result.host_key_fingerprint)
         notifications_queue(events=incidents_close(server=server, kind=IncidentKind.HOST_KEY_MISMATCH))
     ctx.record_fact(detail={**ctx.record.detail, "host_key_fingerprint": result.host_key_fingerprint})
     ctx.log.info("provisioning_host_key_pinned", fingerprint=result.host_key_fingerprint)
     return Done()
+
+
+def _login(server, *, commands: dict[str, str], private_key: str | None = None, password: str | None = None):
+    return run_checks(
+        host=server.effective_ssh_host,
+        port=server.ssh_port,
+        username=server.ssh_user,
+        private_key=private_key,
+        password=password,
+        pinned_host_key=None,  # whatever key the fresh system generated: it is pinned by step()
+        commands=commands,
+        connect_timeout=settings.PROVISIONING_SSH_CONNECT_TIMEOUT_SECONDS,
+        command_timeout=settings.HEALTH_COMMAND_TIMEOUT_SECONDS,
+    )
+
+
+def _install_key_with_root_password(ctx: PhaseContext, public_key: str) -> bool:
+    """Where the provider's reinstall may not have let the key in, log in once with the root
+    password it handed out and add the key to authorized_keys (idempotent). Returns whether it did."""
+    server = ctx.server
+    with provider_of(ctx) as provider:
+        installs_key = provider.installs_key_on_reinstall
+    if installs_key:
+        return False
+    row = Server.objects.get(pk=server.pk)
+    if row.root_password_state != RootPasswordState.CURRENT or not row.root_password:
+        return False
+    password = row.root_password
+    quoted = shlex.quote(public_key.strip())
+    install = (
+        f"umask 077 && mkdir -p ~/.ssh && "
+        f"(grep -qxF {quoted} ~/.ssh/authorized_keys 2>/dev/null || printf '%s\\n' {quoted} >> ~/.ssh/authorized_keys)"
+    )
+    result = _login(server, password=password, commands={"install": install})
+    if result.outputs["install"].exit_status != 0:
+        raise PhaseError("logged in with the root password but could not add the platform's key", retryable=True)
+    ctx.record_fact(detail={**ctx.record.detail, "key_installed_with_password": True})
+    ctx.log.info("provisioning_key_installed_with_root_password")
+    return True

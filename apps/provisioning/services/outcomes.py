@@ -23,6 +23,7 @@ from apps.provisioning.services import transitions
 from apps.provisioning.services.audit_trail import run_finished_audit
 from apps.servers.choices import Lifecycle
 from apps.servers.models import Server
+from apps.servers.services import server_lifecycle_move, server_lifecycle_reason_set
 
 log = structlog.get_logger(__name__)
 UNFINISHED_PHASE_STATUSES = (PhaseStatus.PENDING, PhaseStatus.RUNNING, PhaseStatus.WAITING, PhaseStatus.RETRYING)
@@ -40,10 +41,10 @@ def run_succeed(ctx) -> None:
         transitions.run_end(
             run_id=run.pk, phase=ctx.record.phase, status=RunStatus.SUCCEEDED, phase_status=PhaseStatus.SUCCEEDED
         )
-        changes = {"lifecycle_reason": ""}
         if run.kind == RunKind.PROVISION:
-            changes["lifecycle"] = Lifecycle.READY
-        Server.objects.filter(pk=run.server_id).update(**changes)
+            server_lifecycle_move(server_id=run.server_id, to=Lifecycle.READY)
+        else:
+            server_lifecycle_reason_set(server_id=run.server_id, reason="")
         events = incidents_close(server=ctx.server, kind=IncidentKind.PROVISIONING_FAILED, now=now)
         notifications_queue(events=events)
         run_finished_audit(run, status=RunStatus.SUCCEEDED)
@@ -79,9 +80,9 @@ def run_fail(*, run: ProvisioningRun, token: int, message: str, phase_error: str
         server = Server.objects.get(pk=run.server_id)
         reason = f"provisioning run #{run.pk} failed: {message}"
         if run.kind == RunKind.PROVISION:
-            Server.objects.filter(pk=server.pk).update(lifecycle=Lifecycle.FAILED, lifecycle_reason=reason)
+            server_lifecycle_move(server_id=server.pk, to=Lifecycle.FAILED, reason=reason)
         else:
-            Server.objects.filter(pk=server.pk).update(lifecycle_reason=reason)
+            server_lifecycle_reason_set(server_id=server.pk, reason=reason)
         events = incidents_apply(
             server=server,
             problems=[Problem(IncidentKind.PROVISIONING_FAILED, Severity.CRITICAL, reason)],
@@ -107,8 +108,6 @@ def run_canceled(*, run: ProvisioningRun, user) -> None:
             f"provisioning run #{run.pk} was canceled after the reinstall was requested: "
             "the server may be wiped and is not configured"
         )
-        Server.objects.filter(pk=run.server_id).update(lifecycle=Lifecycle.FAILED, lifecycle_reason=reason)
+        server_lifecycle_move(server_id=run.server_id, to=Lifecycle.FAILED, reason=reason)
     else:
-        Server.objects.filter(pk=run.server_id).update(
-            lifecycle=run.lifecycle_before or Lifecycle.DISCOVERED, lifecycle_reason=""
-        )
+        server_lifecycle_move(server_id=run.server_id, to=run.lifecycle_before or Lifecycle.DISCOVERED)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record, audit_refusals
 from apps.core.exceptions import ConflictError, ServiceUnavailableError, ValidationError
-from apps.integrations.time4vps import Time4VPSError
+from apps.integrations.providers import ProviderError, ProviderRefused
 from apps.provisioning.choices import PHASES_BY_KIND, RunKind, RunStatus
 from apps.provisioning.limits import stall_bound
 from apps.provisioning.models import ProvisioningPhase, ProvisioningRun
@@ -19,7 +19,8 @@ from apps.provisioning.services.outcomes import run_canceled
 from apps.provisioning.services.playbooks import playbook_check, playbook_default
 from apps.servers.choices import Lifecycle
 from apps.servers.models import Server
-from apps.servers.provider import provider_client_for
+from apps.servers.provider import provider_for
+from apps.servers.services import server_lifecycle_move
 
 log = structlog.get_logger(__name__)
 
@@ -43,11 +44,11 @@ def server_os_templates(server: Server) -> list[tuple[str, str]]:
     """The OS templates the provider offers for the server, as (code, title). Raises
     ServiceUnavailableError when the provider cannot be asked."""
     try:
-        with provider_client_for(server.provider_account) as client:
-            return [(template.os, template.title) for template in client.list_oses(int(server.provider_id))]
-    except ValueError:
-        raise ValidationError({"os": [f"the provider id {server.provider_id!r} is not a number"]}) from None
-    except Time4VPSError as error:
+        with provider_for(server.provider_account) as provider:
+            return [(image.code, image.title) for image in provider.list_images(server.provider_id)]
+    except ProviderRefused as error:
+        raise ValidationError({"os": [str(error)]}) from None
+    except ProviderError as error:
         raise ServiceUnavailableError(f"could not read the server's OS templates from the provider: {error}") from None
 
 
@@ -91,10 +92,8 @@ def run_create(*, server: Server, kind: RunKind, os_template: str, playbook: str
             ProvisioningPhase.objects.bulk_create(
                 [ProvisioningPhase(run=run, phase=phase, position=n) for n, phase in enumerate(phases)]
             )
-            if kind == RunKind.PROVISION:
-                moved = Server.objects.filter(pk=server.pk, lifecycle__in=(*PROVISIONABLE, Lifecycle.PENDING_SETUP))
-                if not moved.update(lifecycle=Lifecycle.PENDING_SETUP, lifecycle_reason=""):
-                    raise ConflictError(f"{server} changed state meanwhile: ask again")
+            if kind == RunKind.PROVISION and not server_lifecycle_move(server_id=server.pk, to=Lifecycle.PENDING_SETUP):
+                raise ConflictError(f"{server} changed state meanwhile: ask again")
     except IntegrityError:  # another request created the server's active run first
         _conflict_if_active(server)
         raise
@@ -180,7 +179,7 @@ def _retry(*, run: ProvisioningRun, user) -> ProvisioningRun:
             if not transitions.run_retry_claim(run=run):
                 raise ConflictError(f"run #{run.pk} changed state meanwhile: ask again")
             if run.kind == RunKind.PROVISION:
-                Server.objects.filter(pk=server.pk).update(lifecycle=Lifecycle.PENDING_SETUP, lifecycle_reason="")
+                server_lifecycle_move(server_id=server.pk, to=Lifecycle.PENDING_SETUP)
     except IntegrityError:
         _conflict_if_active(server)
         raise

@@ -40,7 +40,7 @@ from apps.provisioning.models import ProvisioningPhase, ProvisioningRun
 from apps.provisioning.services.audit_trail import run_finished_audit
 from apps.provisioning.services.phase_results import Superseded
 from apps.servers.choices import Lifecycle
-from apps.servers.models import Server
+from apps.servers.services import server_lifecycle_move
 
 log = structlog.get_logger(__name__)
 
@@ -132,9 +132,7 @@ def run_claim(*, run: ProvisioningRun, record: ProvisioningPhase, token: int, ho
         if not claimed:
             return False
         if run.kind == RunKind.PROVISION:
-            Server.objects.filter(pk=run.server_id).exclude(lifecycle=Lifecycle.PROVISIONING).update(
-                lifecycle=Lifecycle.PROVISIONING
-            )
+            server_lifecycle_move(server_id=run.server_id, to=Lifecycle.PROVISIONING, reason=None)
         record.status = PhaseStatus.RUNNING
         record.started_at = record.started_at or now
         if new_attempt:
@@ -284,8 +282,11 @@ def run_not_queued(*, run_id: int, token: int, message: str) -> bool:
             return False
         run = ProvisioningRun.objects.select_related("requested_by").get(pk=run_id)
         if run.kind == RunKind.PROVISION:
-            Server.objects.filter(pk=run.server_id, lifecycle=Lifecycle.PENDING_SETUP).update(
-                lifecycle=run.lifecycle_before or Lifecycle.DISCOVERED
+            server_lifecycle_move(
+                server_id=run.server_id,
+                to=run.lifecycle_before or Lifecycle.DISCOVERED,
+                reason=None,
+                only_from=[Lifecycle.PENDING_SETUP],
             )
         run_finished_audit(run, status=RunStatus.FAILED, error=message)
     return True

@@ -35,6 +35,7 @@ from apps.provisioning.services.requests import run_create
 from apps.provisioning.services.workdirs import leftover_dirs_remove
 from apps.servers.choices import Lifecycle
 from apps.servers.models import Server
+from apps.servers.services import server_lifecycle_move
 
 log = structlog.get_logger(__name__)
 
@@ -46,8 +47,11 @@ def _start_pending(server: Server) -> bool:
         playbook = playbook_check(server=server, playbook=playbook_default(server))
         run_create(server=server, kind=RunKind.PROVISION, os_template=server.os, playbook=playbook, user=None)
     except PlatformError as error:
-        Server.objects.filter(pk=server.pk, lifecycle=Lifecycle.PENDING_SETUP).update(
-            lifecycle=Lifecycle.FAILED, lifecycle_reason=f"could not start provisioning: {error}"
+        server_lifecycle_move(
+            server_id=server.pk,
+            to=Lifecycle.FAILED,
+            reason=f"could not start provisioning: {error}",
+            only_from=[Lifecycle.PENDING_SETUP],
         )
         log.warning("provisioning_pending_not_started", server_id=server.pk, error=str(error))
         return False

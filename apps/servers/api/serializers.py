@@ -1,12 +1,22 @@
 from rest_framework import serializers
 
 from apps.core.api.fields import SecretField
+from apps.integrations.providers.registry import ADAPTERS, DEFAULT_KIND, credential_help
 from apps.servers.choices import ProviderKind, RootPasswordState
 from apps.servers.models import ProviderAccount, Server, SshKey
-from apps.servers.validators import provider_base_url_problems, validate_ssh_host
+from apps.servers.services.accounts import CREDENTIAL_FIELDS, account_problems
+from apps.servers.validators import validate_ssh_host
 
 
 class ProviderAccountOutputSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=ProviderKind.choices, read_only=True)
+    rate_limited_until = serializers.DateTimeField(
+        source="not_before",
+        read_only=True,
+        allow_null=True,
+        help_text="Scheduled syncs skip the account until then: the provider's rate limit was spent.",
+    )
+
     class Meta:
         model = ProviderAccount
         fields = [
@@ -20,6 +30,7 @@ class ProviderAccountOutputSerializer(serializers.ModelSerializer):
             "last_sync_status",
             "last_sync_error",
             "last_successful_sync_at",
+            "rate_limited_until",
             "created_at",
             "updated_at",
         ]
@@ -27,11 +38,17 @@ class ProviderAccountOutputSerializer(serializers.ModelSerializer):
 
 
 class ProviderAccountInputSerializer(serializers.Serializer):
+    """An account's fields. Which credentials a kind needs is its adapter's rule (each field's help
+    says which kinds use it); a credential the kind does not use is an error."""
+
     name = serializers.CharField(max_length=100)
-    kind = serializers.ChoiceField(choices=ProviderKind.choices, default=ProviderKind.TIME4VPS)
-    base_url = serializers.URLField(max_length=500)
-    username = serializers.CharField(max_length=200)
-    password = SecretField()
+    kind = serializers.ChoiceField(choices=ProviderKind.choices, default=DEFAULT_KIND)
+    base_url = serializers.URLField(
+        max_length=500, required=False, allow_blank=True, help_text="Leave out for the provider's public API."
+    )
+    username = serializers.CharField(max_length=200, required=False, help_text=credential_help("username"))
+    password = SecretField(required=False, help_text=credential_help("password") + " Write-only.")
+    api_token = SecretField(required=False, help_text=credential_help("api_token") + " Write-only.")
     enabled = serializers.BooleanField(default=True)
 
     def validate_name(self, value: str) -> str:
@@ -43,12 +60,20 @@ class ProviderAccountInputSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs: dict) -> dict:
-        if "base_url" in attrs or "kind" in attrs:
-            kind = attrs.get("kind", getattr(self.instance, "kind", ProviderKind.TIME4VPS))
-            base_url = attrs.get("base_url", getattr(self.instance, "base_url", ""))
-            problems = provider_base_url_problems(base_url, kind=kind)
-            if problems:
-                raise serializers.ValidationError({"base_url": problems})
+        instance = self.instance
+        kind = attrs.get("kind", getattr(instance, "kind", DEFAULT_KIND))
+        used = ADAPTERS[kind].credential_fields
+        unused = {
+            name: [f"not used by {kind} accounts"] for name in CREDENTIAL_FIELDS if name in attrs and name not in used
+        }
+        if unused:
+            raise serializers.ValidationError(unused)
+        stored = instance.credentials if instance is not None and instance.kind == kind else {}
+        credentials = {name: attrs.get(name, stored.get(name, "")) for name in CREDENTIAL_FIELDS}
+        base_url = attrs.get("base_url", getattr(instance, "base_url", "") if "kind" not in attrs else "")
+        problems = account_problems(kind=kind, base_url=base_url, credentials=credentials)
+        if problems:
+            raise serializers.ValidationError(problems)
         return attrs
 
 
@@ -67,6 +92,12 @@ class ServerOutputSerializer(serializers.ModelSerializer):
     )
     active_task = serializers.CharField(
         read_only=True, help_text="The task the provider is running on the server; empty when none (busy is false)."
+    )
+    labels = serializers.DictField(
+        source="provider_labels",
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The server's labels (key: value); today the provider's own (also in provider_labels, read-only).",
     )
     host_key_fingerprint = serializers.CharField(
         read_only=True, help_text="SHA256 fingerprint of the pinned SSH host key; empty before the first check."
@@ -98,6 +129,9 @@ class ServerOutputSerializer(serializers.ModelSerializer):
             "last_checked_at",
             "busy",
             "active_task",
+            "location",
+            "labels",
+            "provider_labels",
             "password_state",
             "last_seen_at",
             "connection",

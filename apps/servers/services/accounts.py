@@ -9,27 +9,48 @@ from django.conf import settings
 from django.db import transaction
 
 from apps.core.exceptions import ValidationError
+from apps.integrations.providers import ProviderError
+from apps.integrations.providers.registry import adapter_class
 from apps.servers.choices import ProviderKind
 from apps.servers.models import ProviderAccount
-from apps.servers.provider import provider_client_for
+from apps.servers.provider import provider_for
 from apps.servers.validators import provider_base_url_problems
 
 log = structlog.get_logger(__name__)
 
 SANDBOX_ACCOUNT_NAME = "Sandbox"
-ACCOUNT_FIELDS = ("name", "kind", "base_url", "username", "password", "enabled")
+CREDENTIAL_FIELDS = ("username", "password", "api_token")
+ACCOUNT_FIELDS = ("name", "kind", "base_url", *CREDENTIAL_FIELDS, "enabled")
 
 
-def _validate(account: ProviderAccount) -> None:
-    problems = provider_base_url_problems(account.base_url, kind=account.kind)
+def account_problems(*, kind: str, base_url: str, credentials: dict[str, Any]) -> dict[str, list[str]]:
+    """Field errors of an account's kind, address and credentials: the one rule the API, the
+    admin and the services share. The kind's adapter decides which credentials it needs; a blank
+    address means the adapter's default."""
+    try:
+        adapter = adapter_class(kind)
+    except ProviderError as error:
+        return {"kind": [str(error)]}
+    problems = dict(adapter.credential_problems(credentials))
+    url = base_url or adapter.default_base_url()
+    url_problems = provider_base_url_problems(url, kind=kind) if url else ["this kind of account needs a base URL"]
+    if url_problems:
+        problems["base_url"] = url_problems
+    return problems
+
+
+def _fill_and_validate(account: ProviderAccount) -> None:
+    problems = account_problems(kind=account.kind, base_url=account.base_url, credentials=account.credentials)
     if problems:
-        raise ValidationError({"base_url": problems})
+        raise ValidationError(problems)
+    if not account.base_url:
+        account.base_url = adapter_class(account.kind).default_base_url() or ""
 
 
 @transaction.atomic
 def provider_account_create(*, data: dict[str, Any]) -> ProviderAccount:
     account = ProviderAccount(**{field: data[field] for field in ACCOUNT_FIELDS if field in data})
-    _validate(account)
+    _fill_and_validate(account)
     account.save()
     log.info("provider_account_created", provider_account_id=account.pk, kind=account.kind)
     return account
@@ -40,9 +61,8 @@ def provider_account_update(*, account: ProviderAccount, data: dict[str, Any]) -
     changed = [field for field in ACCOUNT_FIELDS if field in data]
     for field in changed:
         setattr(account, field, data[field])
-    if {"base_url", "kind"} & set(changed):
-        _validate(account)
-    account.save(update_fields=[*changed, "updated_at"])
+    _fill_and_validate(account)
+    account.save(update_fields=sorted({*changed, "base_url", "updated_at"}))
     # Field names only: the values may be secrets.
     log.info("provider_account_updated", provider_account_id=account.pk, fields=changed)
     return account
@@ -53,8 +73,8 @@ def provider_account_test_connection(*, account: ProviderAccount) -> int:
 
     Raises the client's typed error (authentication, unavailable, ...) with the provider's message.
     """
-    with provider_client_for(account) as client:
-        return len(client.list_servers())
+    with provider_for(account) as provider:
+        return len(provider.list_servers())
 
 
 def sandbox_account_ensure() -> ProviderAccount | None:

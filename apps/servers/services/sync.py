@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from apps.core.choices import FINISHED_SYNC_STATUSES, SyncKind, Trigger
 from apps.core.models import SyncRun
-from apps.core.sync_runs import sync_run_create, sync_run_execute, sync_run_queue, sync_runs_of
-from apps.integrations.time4vps import Time4VPSError
+from apps.core.sync_runs import SyncRunPaused, sync_run_create, sync_run_execute, sync_run_queue, sync_runs_of
+from apps.integrations.providers import ProviderError, ProviderRateLimited
 from apps.servers import task_names
 from apps.servers.models import ProviderAccount
-from apps.servers.provider import provider_client_for
+from apps.servers.provider import provider_for
 from apps.servers.services.write import InvalidProviderData, servers_write
 
 log = structlog.get_logger(__name__)
@@ -55,23 +55,37 @@ def server_sync_now(*, account: ProviderAccount, trigger: Trigger = Trigger.OPER
     return server_sync_run(sync_run_id=run.pk)
 
 
-def _sync(account: ProviderAccount, counts: dict[str, int]) -> None:
-    with provider_client_for(account) as client:
-        brief = client.list_servers()
-        ids = [server.server_id for server in brief]
-        if len(set(ids)) != len(ids):
-            raise InvalidProviderData("the provider listed the same server twice")
-        listing = client.get_servers(ids, max_workers=settings.SERVER_SYNC_DETAIL_CONCURRENCY)
-    counts.update(servers_write(account=account, listing=listing, now=timezone.now()).__dict__)
+def pause_for_rate_limit(account: ProviderAccount, error: Exception) -> str | None:
+    """on_failure of server syncs: a rate-limited run pauses the account's schedule until the reset."""
+    if not isinstance(error, ProviderRateLimited) or error.reset_at is None:
+        return None
+    ProviderAccount.objects.filter(pk=account.pk).update(not_before=error.reset_at)
+    return f"{error}; stopped, next scheduled run after {error.reset_at.isoformat()}"
 
 
 def server_sync_run(*, sync_run_id: int) -> SyncRun | None:
     """Run one queued sync. Safe to call again for the same run (a redelivered task)."""
+    run = SyncRun.objects.filter(pk=sync_run_id, kind=SyncKind.SERVER_SYNC).only("trigger").first()
+    scheduled = run is not None and run.trigger == Trigger.SCHEDULE
+
+    def sync(account: ProviderAccount, counts: dict[str, int]) -> None:
+        # An operator's request tries anyway; the schedule waits for the rate-limit pause to end.
+        if scheduled and account.not_before and account.not_before > timezone.now():
+            raise SyncRunPaused(f"paused by the provider's rate limit until {account.not_before.isoformat()}")
+        with provider_for(account) as provider:
+            listing = provider.list_servers()
+        if len({server.provider_id for server in listing}) != len(listing):
+            raise InvalidProviderData("the provider listed the same server twice")
+        counts.update(servers_write(account=account, listing=listing, now=timezone.now()).__dict__)
+        if account.not_before is not None:
+            ProviderAccount.objects.filter(pk=account.pk).update(not_before=None)
+
     return sync_run_execute(
         sync_run_id=sync_run_id,
         kind=SyncKind.SERVER_SYNC,
         account_model=ProviderAccount,
         lease_ttl=sync_lease_ttl(),
-        work=_sync,
-        expected_errors=(Time4VPSError, InvalidProviderData),
+        work=sync,
+        expected_errors=(ProviderError, InvalidProviderData),
+        on_failure=pause_for_rate_limit,
     )

@@ -17,11 +17,15 @@ from django.db.models import F
 
 from apps.core.batching import batches
 from apps.core.listings import WriteCounts, listing_diff
-from apps.integrations.time4vps import ServerDetails
-from apps.servers.choices import Connection, Lifecycle, ProviderKind, ProviderStatus
+from apps.integrations.providers import ProviderServer
+from apps.integrations.providers.registry import adapter_class
+from apps.servers.choices import Connection, Lifecycle, ProviderStatus
 from apps.servers.models import ProviderAccount, Server
 
 BATCH_SIZE = 1000
+# Providers allow up to 255 characters per label key and value; more labels than this is not an inventory.
+MAX_LABELS = 64
+MAX_LABEL_LENGTH = 255
 # The fields a sync owns. Everything else on Server belongs to operators or the platform.
 PROVIDER_FIELDS = (
     "hostname",
@@ -38,6 +42,8 @@ PROVIDER_FIELDS = (
     "bandwidth_mb",
     "busy",
     "active_task",
+    "location",
+    "provider_labels",
 )
 
 
@@ -45,7 +51,7 @@ class InvalidProviderData(ValueError):
     """The listing holds a value the inventory cannot store; the sync must change nothing."""
 
 
-def _ip(value: str | None, *, server_id: int) -> str | None:
+def _ip(value: str | None, *, server_id: str) -> str | None:
     if value in (None, ""):
         return None
     try:
@@ -54,27 +60,36 @@ def _ip(value: str | None, *, server_id: int) -> str | None:
         raise InvalidProviderData(f"server {server_id}: '{value}' is not an IP address") from None
 
 
-def provider_values(details: ServerDetails) -> dict[str, Any]:
-    """The provider-owned fields of a Server, from one server's details."""
+def _labels(labels, *, server_id: str) -> dict[str, str]:
+    if len(labels) > MAX_LABELS:
+        raise InvalidProviderData(f"server {server_id}: more than {MAX_LABELS} labels")
+    return {str(key)[:MAX_LABEL_LENGTH]: str(value)[:MAX_LABEL_LENGTH] for key, value in sorted(labels.items())}
+
+
+def provider_values(server: ProviderServer) -> dict[str, Any]:
+    """The provider-owned fields of a Server, from one server as its adapter describes it."""
+    server_id = server.provider_id
     return {
-        "hostname": (details.domain or "")[:255],
-        "label": (details.label or "")[:255],
-        "ip": _ip(details.ip, server_id=details.server_id),
-        "additional_ips": [_ip(ip, server_id=details.server_id) for ip in details.additional_ips],
-        "provider_status": ProviderStatus.from_provider(details.status),
-        "provider_status_text": (details.status or "")[:64],
-        "os": (details.os or "")[:128],
-        "cpu_cores": details.cpu_cores,
-        "cpu_mhz": details.cpu_mhz,
-        "ram_mb": details.ram_mb,
-        "disk_mb": details.disk_mb,
-        "bandwidth_mb": details.bandwidth_mb,
-        "busy": details.active_task is not None,
-        "active_task": (details.active_task.name if details.active_task else "")[:64],
+        "hostname": (server.hostname or "")[:255],
+        "label": (server.label or "")[:255],
+        "ip": _ip(server.ip, server_id=server_id),
+        "additional_ips": [_ip(ip, server_id=server_id) for ip in server.additional_ips],
+        "provider_status": ProviderStatus.from_provider(server.status),
+        "provider_status_text": (server.status_text or "")[:64],
+        "os": (server.os or "")[:128],
+        "cpu_cores": server.cpu_cores,
+        "cpu_mhz": server.cpu_mhz,
+        "ram_mb": server.ram_mb,
+        "disk_mb": server.disk_mb,
+        "bandwidth_mb": server.bandwidth_mb,
+        "busy": bool(server.busy_with),
+        "active_task": (server.busy_with or "")[:64],
+        "location": (server.location or "")[:64],
+        "provider_labels": _labels(server.labels, server_id=server_id),
     }
 
 
-def servers_write(*, account: ProviderAccount, listing: Sequence[ServerDetails], now: datetime) -> WriteCounts:
+def servers_write(*, account: ProviderAccount, listing: Sequence[ProviderServer], now: datetime) -> WriteCounts:
     """Make the account's Server rows match a complete, successful listing.
 
     New servers are `discovered`; servers no longer listed are marked `removed` (never
@@ -82,8 +97,9 @@ def servers_write(*, account: ProviderAccount, listing: Sequence[ServerDetails],
     called with the whole listing only: a partial one would mark the missing servers removed.
     """
     # Map first: a value we cannot store fails the sync before anything is written.
-    incoming = {str(details.server_id): provider_values(details) for details in listing}
-    connection = Connection.LOCAL if account.kind == ProviderKind.SANDBOX else Connection.SSH
+    incoming = {server.provider_id: provider_values(server) for server in listing}
+    # A development stand-in's servers are this machine: they are reached locally, not over SSH.
+    connection = Connection.LOCAL if adapter_class(account.kind).development_only else Connection.SSH
     with transaction.atomic():
         existing = Server.objects.filter(provider_account=account).values_list(
             "id", "provider_id", "lifecycle", *PROVIDER_FIELDS

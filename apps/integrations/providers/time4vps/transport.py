@@ -27,7 +27,7 @@ from .circuit import circuit_breaker_for
 from .errors import CircuitOpenError, ProviderRequestError
 
 # The client's log stream: its request and circuit events keep the logger name they always had.
-log = structlog.get_logger("apps.integrations.time4vps.client")
+log = structlog.get_logger("apps.integrations.providers.time4vps.client")
 
 USER_AGENT = f"fleet-platform/0.1 (Time4VPS client) python-requests/{requests.__version__}"
 
