@@ -180,3 +180,24 @@ def test_a_rate_limited_sync_writes_nothing_and_the_schedule_waits_for_the_reset
     assert Server.objects.count() == 120
     assert ProviderAccount.objects.get(pk=hetzner_account.pk).not_before is None
     assert SyncRun.objects.filter(kind=SyncKind.SERVER_SYNC).count() == 3
+
+
+def test_changing_an_account_to_hetzner_asks_for_its_token_and_takes_its_address(api):
+    created = api.post(
+        "/api/provider-accounts/",
+        {"name": "a", "kind": "time4vps", "base_url": "http://127.0.0.1:9/api", "username": "u", "password": "p"},
+        format="json",
+    ).json()
+
+    without_token = api.patch(f"/api/provider-accounts/{created['id']}/", {"kind": "hetzner"}, format="json")
+    changed = api.patch(
+        f"/api/provider-accounts/{created['id']}/", {"kind": "hetzner", "api_token": "tok-123456"}, format="json"
+    )
+    renamed = api.patch(f"/api/provider-accounts/{created['id']}/", {"enabled": False}, format="json")
+
+    assert without_token.status_code == 400
+    assert set(without_token.json()) == {"api_token"}
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["base_url"] == "https://api.hetzner.cloud/v1"
+    assert renamed.status_code == 200
+    assert ProviderAccount.objects.get(pk=created["id"]).api_token == "tok-123456"

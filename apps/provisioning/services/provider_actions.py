@@ -106,7 +106,7 @@ def provider_action_follow(
                         # Some providers tell the new password only in the answer that starts the
                         # action: kept now (encrypted), since a later poll cannot read it again.
                         root_password_store(ctx, started.root_password)
-                        ctx.record_fact(detail={**ctx.record.detail, "password_from_start": True})
+                    ctx.record_fact(detail={**ctx.record.detail, "password_from_start": bool(started.root_password)})
             action = provider.get_action(provider_id, record.provider_task_id)
     except ProviderRequestMaybeSent as error:
         # The intent is on record: the next attempt asks the provider for the action before it

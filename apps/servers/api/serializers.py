@@ -70,8 +70,15 @@ class ProviderAccountInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(unused)
         stored = instance.credentials if instance is not None and instance.kind == kind else {}
         credentials = {name: attrs.get(name, stored.get(name, "")) for name in CREDENTIAL_FIELDS}
-        base_url = attrs.get("base_url", getattr(instance, "base_url", "") if "kind" not in attrs else "")
-        problems = account_problems(kind=kind, base_url=base_url, credentials=credentials)
+        if instance is not None and kind != instance.kind and "base_url" not in attrs:
+            attrs["base_url"] = ""  # another kind's address would not do: its adapter's default
+        base_url = attrs.get("base_url", getattr(instance, "base_url", ""))
+        problems = account_problems(
+            kind=kind,
+            base_url=base_url,
+            credentials=credentials,
+            check_url=instance is None or "base_url" in attrs or "kind" in attrs,
+        )
         if problems:
             raise serializers.ValidationError(problems)
         return attrs

@@ -23,10 +23,13 @@ CREDENTIAL_FIELDS = ("username", "password", "api_token")
 ACCOUNT_FIELDS = ("name", "kind", "base_url", *CREDENTIAL_FIELDS, "enabled")
 
 
-def account_problems(*, kind: str, base_url: str, credentials: dict[str, Any]) -> dict[str, list[str]]:
+def account_problems(
+    *, kind: str, base_url: str, credentials: dict[str, Any], check_url: bool = True
+) -> dict[str, list[str]]:
     """Field errors of an account's kind, address and credentials: the one rule the API, the
     admin and the services share. The kind's adapter decides which credentials it needs; a blank
-    address means the adapter's default."""
+    address means the adapter's default. `check_url` False: the address is unchanged and was
+    checked when saved (checking resolves its host name)."""
     try:
         adapter = adapter_class(kind)
     except ProviderError as error:
@@ -34,13 +37,15 @@ def account_problems(*, kind: str, base_url: str, credentials: dict[str, Any]) -
     problems = dict(adapter.credential_problems(credentials))
     url = base_url or adapter.default_base_url()
     url_problems = provider_base_url_problems(url, kind=kind) if url else ["this kind of account needs a base URL"]
-    if url_problems:
+    if url_problems and check_url:
         problems["base_url"] = url_problems
     return problems
 
 
-def _fill_and_validate(account: ProviderAccount) -> None:
-    problems = account_problems(kind=account.kind, base_url=account.base_url, credentials=account.credentials)
+def _fill_and_validate(account: ProviderAccount, *, check_url: bool = True) -> None:
+    problems = account_problems(
+        kind=account.kind, base_url=account.base_url, credentials=account.credentials, check_url=check_url
+    )
     if problems:
         raise ValidationError(problems)
     if not account.base_url:
@@ -61,7 +66,7 @@ def provider_account_update(*, account: ProviderAccount, data: dict[str, Any]) -
     changed = [field for field in ACCOUNT_FIELDS if field in data]
     for field in changed:
         setattr(account, field, data[field])
-    _fill_and_validate(account)
+    _fill_and_validate(account, check_url=bool({"base_url", "kind"} & set(changed)))
     account.save(update_fields=sorted({*changed, "base_url", "updated_at"}))
     # Field names only: the values may be secrets.
     log.info("provider_account_updated", provider_account_id=account.pk, fields=changed)
