@@ -1,16 +1,19 @@
 """Rules that a production environment must satisfy before the platform starts.
 
-Kept apart from settings.py so the rules are plain functions over the parsed values:
-settings.py applies them at import time, and the tests call them directly.
+Kept apart from the settings so the rules are plain functions over the parsed values:
+config/settings/production.py applies them at import time, and the tests call them directly.
+The rules the apps share (Fernet keys, address allowlists) live in apps/core and are used here.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import ipaddress
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlsplit
+
+from apps.core.encryption_keys import fernet_key_problem, field_encryption_keys_problems
+from apps.core.networks import read_networks
 
 ENVIRONMENTS = ("development", "test", "production")
 
@@ -41,31 +44,6 @@ MIN_SECRET_KEY_DISTINCT_CHARACTERS = 10
 MIN_FERNET_KEY_DISTINCT_BYTES = 16
 LOOPBACK_HOST_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 DEFAULT_REDIS_PORT = 6379
-
-
-def fernet_key_problem(key: str) -> str | None:
-    """Return why `key` is not a Fernet key (32 url-safe base64 bytes), or None if it is."""
-    try:
-        raw = base64.urlsafe_b64decode(key.encode("ascii"))
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        return "is not url-safe base64"
-    if len(raw) != 32:
-        return f"decodes to {len(raw)} bytes, a Fernet key has 32"
-    return None
-
-
-def field_encryption_keys_problems(keys: Iterable[str]) -> list[str]:
-    keys = list(keys)
-    if not keys:
-        return ["FIELD_ENCRYPTION_KEYS is missing: set one or more Fernet keys, newest first"]
-    problems = []
-    for position, key in enumerate(keys, start=1):
-        problem = fernet_key_problem(key)
-        if problem:
-            problems.append(f"FIELD_ENCRYPTION_KEYS key #{position} {problem}")
-    if len(set(keys)) != len(keys):
-        problems.append("FIELD_ENCRYPTION_KEYS lists the same key twice")
-    return problems
 
 
 def _scheme(url: str) -> str:
@@ -249,12 +227,8 @@ def metrics_access_problems(*, token: str, allowed_networks: list[str]) -> list[
         problems.append(
             f"METRICS_TOKEN is {len(token)} characters long, at least {MIN_METRICS_TOKEN_LENGTH} are needed"
         )
-    networks = []
-    for entry in allowed_networks:
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            problems.append(f"METRICS_ALLOWED_NETWORKS entry '{entry}' is not an address or a network")
+    networks, invalid = read_networks(tuple(allowed_networks))
+    problems.extend(f"METRICS_ALLOWED_NETWORKS entry '{entry}' is not an address or a network" for entry in invalid)
     if not token and any(network.prefixlen == 0 for network in networks):
         problems.append(
             "METRICS_ALLOWED_NETWORKS admits every address and METRICS_TOKEN is not set: /metrics would be public"

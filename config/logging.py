@@ -1,40 +1,16 @@
 """Structured logging: structlog for the platform's own loggers and for the standard library's.
 
-Every record passes through `redact_secrets`, so a secret handed to a log call by key
-(password=..., token=...) never reaches the output.
+Every record passes through `redact_secrets` (apps/core/redaction.py), so a secret handed to a
+log call by key (password=..., token=...) never reaches the output.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import structlog
 
-REDACTED = "[redacted]"
-# Keys whose values are secrets wherever they appear in a log event, at any depth.
-SECRET_KEY_PATTERN = re.compile(
-    r"(pass(word|wd|phrase)?|secret|token|api[_-]?key|private[_-]?key|ssh[_-]?key|authorization|"
-    r"cookie|credential|fernet|encryption[_-]?keys?)",
-    re.IGNORECASE,
-)
-
-
-def _redact(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            key: REDACTED if isinstance(key, str) and SECRET_KEY_PATTERN.search(key) else _redact(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return type(value)(_redact(item) for item in value)
-    return value
-
-
-def redact_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    """structlog processor: replace the value of every secret-looking key with a marker."""
-    return _redact(event_dict)
-
+from apps.core.redaction import redact_secrets
 
 SHARED_PROCESSORS = [
     structlog.contextvars.merge_contextvars,

@@ -30,6 +30,10 @@ from kombu.transport import redis, virtual
 from kombu.utils.encoding import bytes_to_str
 from kombu.utils.json import loads
 
+# The kombu release whose private Redis channel methods this module was read against; a test
+# (tests/core/test_kombu_internals_pinned.py) fails when the installed kombu is another one.
+WRITTEN_FOR_KOMBU = "5.7.0"
+
 # allow-oom: a Redis full to maxmemory (noeviction) refuses ordinary scripts; this one frees about
 # as much as it adds, so it may run. Stock kombu's client-side record is refused there, after its
 # BRPOP has already taken the message.

@@ -17,6 +17,10 @@ from celery import signals
 from apps.core import task_names
 from apps.core.logging import current_request_id
 
+# The kombu release whose Connection.maybe_close_channel the patch below was written against; a
+# test (tests/core/test_kombu_internals_pinned.py) fails when the installed kombu is another one.
+WRITTEN_FOR_KOMBU = "5.7.0"
+
 # The message header that carries the request id (a Celery header, read back as task.request.request_id).
 REQUEST_ID_HEADER = "request_id"
 

@@ -10,7 +10,9 @@ GUNICORN_PATTERN = re.compile(r"""(?:_int|os\.environ\.get)\(\s*["']([A-Z][A-Z0-
 
 
 def variables_read() -> set[str]:
-    names = set(READ_PATTERN.findall((REPO_ROOT / "config" / "settings.py").read_text()))
+    names = set()
+    for module in (REPO_ROOT / "config" / "settings").glob("*.py"):
+        names |= set(READ_PATTERN.findall(module.read_text()))
     for path in ("Procfile", "compose.yaml"):
         names |= set(SUBSTITUTION_PATTERN.findall((REPO_ROOT / path).read_text()))
     names |= set(GUNICORN_PATTERN.findall((REPO_ROOT / "platform" / "docker" / "gunicorn.conf.py").read_text()))

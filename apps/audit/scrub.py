@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Model
 
 from apps.core.fields import EncryptedTextField
-from config.logging import REDACTED, SECRET_KEY_PATTERN
+from apps.core.redaction import REDACTED, SECRET_KEY_PATTERN
 
 MAX_DEPTH = 8
 MAX_TEXT = 2000

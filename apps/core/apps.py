@@ -11,7 +11,10 @@ class CoreConfig(AppConfig):
 
         from apps.core import checks  # noqa: F401  (registers the system checks)
         from apps.core.api.fields import SecretField
+        from apps.core.directories import runtime_directories_create
         from apps.core.fields import EncryptedTextField
+
+        runtime_directories_create()
 
         # Every ModelSerializer, not only those that opt in, treats an encrypted field as
         # write-only: a serializer written later cannot leak a secret by forgetting a mixin.

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.db import DatabaseError
 
-from config.environment import field_encryption_keys_problems
+from apps.core.encryption_keys import field_encryption_keys_problems
 
 
 @register(Tags.compatibility)

@@ -17,9 +17,9 @@ from django.db.models import F, TextField, Value
 from django.db.models.functions import Cast
 
 from apps.core.crypto import DecryptionError, decrypt, is_encrypted_with_current_key, rotate
+from apps.core.encryption_keys import field_encryption_keys_problems
 from apps.core.exceptions import ConfigurationError
 from apps.core.fields import EncryptedTextField
-from config.environment import field_encryption_keys_problems
 
 log = structlog.get_logger(__name__)
 

@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from apps.access.admin_checks import permission_check
+from apps.core.admin_composition import AdminAdditions
 from apps.core.admin_secrets import SecretColumnsDeferredMixin, SecretFieldsHiddenFromReadersMixin
 from apps.core.exceptions import ConflictError, PlatformError
 from apps.integrations.notify import NotifyError
@@ -18,7 +19,6 @@ from apps.monitoring import selectors, services
 from apps.monitoring.choices import IncidentStatus
 from apps.monitoring.models import HealthCheck, Incident, Notification, NotificationChannel
 from apps.monitoring.services.incidents import INCIDENT_COMMENT_MAX_LENGTH
-from apps.servers.admin import ServerAdmin
 from apps.servers.models import Server
 
 
@@ -242,26 +242,22 @@ class RecentHealthChecks(admin.TabularInline):
         return super().get_queryset(request).filter(id__in=list(ids[:500]))
 
 
-class MonitoredServerAdmin(ServerAdmin):
-    """The servers admin with health: host key pinning, check now, recent checks."""
+class ServerHealthAdmin:
+    """Monitoring's part of the Server admin: host key pinning, check now, recent checks."""
 
-    list_display = (*ServerAdmin.list_display, "last_checked_at")
-    readonly_fields = (
-        *ServerAdmin.readonly_fields,
-        "host_key_fingerprint",
-        "offered_host_key_fingerprint",
-        "last_checked_at",
-    )
-    fieldsets = (
-        *ServerAdmin.fieldsets,
-        (
-            "Health (operator-managed)",
-            {"fields": ("ssh_key", "expects_docker", "disk_mounts", "maintenance_until")},
+    adds = AdminAdditions(
+        list_display=("last_checked_at",),
+        readonly_fields=("host_key_fingerprint", "offered_host_key_fingerprint", "last_checked_at"),
+        fieldsets=(
+            (
+                "Health (operator-managed)",
+                {"fields": ("ssh_key", "expects_docker", "disk_mounts", "maintenance_until")},
+            ),
+            ("Host key", {"fields": ("host_key_fingerprint", "offered_host_key_fingerprint", "last_checked_at")}),
         ),
-        ("Host key", {"fields": ("host_key_fingerprint", "offered_host_key_fingerprint", "last_checked_at")}),
+        inlines=(RecentHealthChecks,),
+        actions=("check_now", "accept_host_key"),
     )
-    inlines = [RecentHealthChecks]
-    actions = [*ServerAdmin.actions, "check_now", "accept_host_key"]
     has_check_permission = permission_check("monitoring.run_health_check")
     has_accept_host_key_permission = permission_check("servers.accept_host_key")
 
@@ -283,7 +279,3 @@ class MonitoredServerAdmin(ServerAdmin):
                 self.message_user(request, f"{server}: {error}", messages.WARNING)
             else:
                 self.message_user(request, f"{server}: now pinned to {server.host_key_fingerprint}.", messages.SUCCESS)
-
-
-admin.site.unregister(Server)
-admin.site.register(Server, MonitoredServerAdmin)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import enum
 import hmac
 import ipaddress
-from collections.abc import Iterable
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+from apps.core.networks import Network
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 BEARER_PREFIX = "bearer "
@@ -24,17 +24,6 @@ class Decision(enum.Enum):
     UNAUTHORIZED = "unauthorized"
     # An address outside the allowlist, or metrics not configured: 403.
     FORBIDDEN = "forbidden"
-
-
-def parse_networks(entries: Iterable[str]) -> tuple[Network, ...]:
-    """CIDR networks or single addresses; raises ValueError naming the first bad entry."""
-    networks = []
-    for entry in entries:
-        try:
-            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
-        except ValueError as error:
-            raise ValueError(f"'{entry}' is not an address or a network") from error
-    return tuple(networks)
 
 
 def _address(remote_addr: str) -> Address | None:

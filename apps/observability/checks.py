@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, register
 
-from apps.observability.access import parse_networks
+from apps.core.networks import parse_networks
 
 
 @register()

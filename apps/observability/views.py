@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
@@ -12,13 +10,9 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from apps.observability.access import Decision, Network, metrics_access, parse_networks
+from apps.core.networks import parse_networks
+from apps.observability.access import Decision, metrics_access
 from apps.observability.collectors import PlatformCollector
-
-
-@cache
-def _allowed_networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
-    return parse_networks(entries)
 
 
 class _ThisProcess:
@@ -47,7 +41,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
         authorization=request.headers.get("Authorization", ""),
         remote_addr=request.META.get("REMOTE_ADDR", ""),
         token=settings.METRICS_TOKEN,
-        networks=_allowed_networks(tuple(settings.METRICS_ALLOWED_NETWORKS)),
+        networks=parse_networks(settings.METRICS_ALLOWED_NETWORKS),
         production=settings.IS_PRODUCTION,
     )
     if decision is Decision.UNAUTHORIZED:

@@ -24,6 +24,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods
 
 from apps.access.admin_checks import permission_check
+from apps.core.admin_composition import AdminAdditions
 from apps.core.admin_secrets import SecretColumnsDeferredMixin
 from apps.core.exceptions import PlatformError
 from apps.provisioning.admin_views import RUN_CHANGE_URL, ServerProvisioningViews
@@ -226,20 +227,15 @@ class ProvisioningRunAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
         return self._operate_selected(request, queryset, "cancel", "cancel_selected")
 
 
-# The monitoring app replaced the servers app's ServerAdmin already: extend whatever is registered.
-RegisteredServerAdmin = admin.site._registry[Server].__class__
-
-
-class ProvisioningServerAdmin(ServerProvisioningViews, RegisteredServerAdmin):
-    """The servers admin with provisioning: provision, run a playbook, the latest runs."""
+class ServerProvisioningAdmin(ServerProvisioningViews):
+    """Provisioning's part of the Server admin: provision, run a playbook, the latest runs."""
 
     change_form_template = "admin/provisioning/server_change_form.html"
-    readonly_fields = (*RegisteredServerAdmin.readonly_fields, "lifecycle_reason", "provisioning_runs")
-    fieldsets = (
-        *RegisteredServerAdmin.fieldsets,
-        ("Provisioning", {"fields": ("lifecycle_reason", "provisioning_runs")}),
+    adds = AdminAdditions(
+        readonly_fields=("lifecycle_reason", "provisioning_runs"),
+        fieldsets=(("Provisioning", {"fields": ("lifecycle_reason", "provisioning_runs")}),),
+        actions=("provision", "run_playbook"),
     )
-    actions = [*RegisteredServerAdmin.actions, "provision", "run_playbook"]
     has_provision_permission = permission_check("provisioning.run_provisioning")
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
@@ -307,7 +303,3 @@ class ProvisioningServerAdmin(ServerProvisioningViews, RegisteredServerAdmin):
         return format_html(
             '<ul style="margin-left: 0">{}</ul><a href="{}">Every run of this server</a>', items, every_run
         )
-
-
-admin.site.unregister(Server)
-admin.site.register(Server, ProvisioningServerAdmin)

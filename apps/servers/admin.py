@@ -98,8 +98,10 @@ class ProviderAccountAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin)
         _queue_syncs(self, request, queryset)
 
 
-@admin.register(Server)
 class ServerAdmin(RootPasswordRevealViews, SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
+    """The servers app's part of the Server admin. Registered by config/admin.py, composed with
+    the parts other apps contribute (AdminAdditions)."""
+
     list_display = (
         "__str__",
         "ip",

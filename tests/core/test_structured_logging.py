@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from config.logging import REDACTED, redact_secrets
+from apps.core.redaction import REDACTED, redact_secrets
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,7 +2,7 @@
 
 compose.yaml is read with PyYAML (anchors and merge keys resolved) and its `${VAR}` references
 are interpolated the way Compose does, with a made-up operator environment; the result is held
-to the same production rules that config/settings.py enforces at start.
+to the same production rules that config/settings/production.py enforces at start.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ INFRASTRUCTURE_SERVICES = ("postgres", "redis-broker", "redis-cache")
 PLATFORM_SERVICES = ("migrate", "web", "mcp", "worker", "beat", "flower")
 LONG_RUNNING_SERVICES = ("postgres", "redis-broker", "redis-cache", "web", "mcp", "worker", "beat", "flower")
 SERVICES_AFTER_MIGRATE = ("web", "mcp", "worker", "beat")
-# What config/settings.py refuses to start production without (config/environment.py).
+# What config/settings/production.py refuses to start production without (config/environment.py).
 PRODUCTION_VARIABLES = (
     "ENVIRONMENT",
     "SECRET_KEY",

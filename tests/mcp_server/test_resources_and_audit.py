@@ -35,7 +35,7 @@ def test_a_file_outside_the_list_cannot_be_read(mcp):
 
     async def go():
         async with connected(mcp.url, token) as client:
-            await client.read_resource("fleet://docs/../config/settings.py")
+            await client.read_resource("fleet://docs/../config/settings/base.py")
 
     with pytest.raises(MCPError, match="No resource"):
         run(go)

@@ -1,3 +1,6 @@
+"""`make run`'s sandbox accounts. A command of the sandbox app, so it exists only where the app is
+installed (never in production); the accounts themselves are written by the owning apps' services."""
+
 from django.core.management.base import BaseCommand
 
 from apps.core.choices import Trigger

@@ -1,0 +1,29 @@
+"""The admin site's one explicit composition: model admins that several apps contribute to.
+
+Django's admin discovers each app's admin module, and each app registers its own models there.
+The Server is extended by other apps (monitoring adds health, provisioning its pages), so it is
+registered here instead, once every app's admin module has been imported, from the parts named
+below in the order they appear on the page.
+"""
+
+from django.contrib.admin.apps import AdminConfig
+
+
+class PlatformAdminConfig(AdminConfig):
+    def ready(self) -> None:
+        super().ready()  # autodiscover: every app's admin module
+        register_composed_admins()
+
+
+def register_composed_admins() -> None:
+    from django.contrib import admin
+
+    from apps.core.admin_composition import compose_model_admin
+    from apps.monitoring.admin import ServerHealthAdmin
+    from apps.provisioning.admin import ServerProvisioningAdmin
+    from apps.servers.admin import ServerAdmin
+    from apps.servers.models import Server
+
+    admin.site.register(
+        Server, compose_model_admin("ServerAdmin", ServerAdmin, ServerHealthAdmin, ServerProvisioningAdmin)
+    )
