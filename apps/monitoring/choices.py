@@ -3,7 +3,7 @@ from django.db import models
 
 class CheckOutcome(models.TextChoices):
     HEALTHY = "healthy", "Healthy"
-    DEGRADED = "degraded", "Degraded"  # reachable, but a disk or Docker problem
+    DEGRADED = "degraded", "Degraded"  # reachable, but a disk, memory or Docker problem
     UNREACHABLE = "unreachable", "Unreachable"
     AUTH_FAILED = "auth_failed", "Authentication failed"
     HOST_KEY_MISMATCH = "host_key_mismatch", "Host key mismatch"
@@ -16,6 +16,8 @@ class IncidentKind(models.TextChoices):
     HOST_KEY_MISMATCH = "host_key_mismatch", "Host key mismatch"
     DISK_WARNING = "disk_warning", "Disk usage high"
     DISK_CRITICAL = "disk_critical", "Disk usage critical"
+    MEMORY_WARNING = "memory_warning", "Memory pressure high"
+    MEMORY_CRITICAL = "memory_critical", "Memory pressure critical"
     DOCKER_DOWN = "docker_down", "Docker down"
     PROVISIONING_FAILED = "provisioning_failed", "Provisioning failed"
 

@@ -28,6 +28,7 @@ SIGNATURE_HEADER = "X-Fleet-Signature"
 TIMESTAMP_HEADER = "X-Fleet-Timestamp"
 SIGNATURE_PREFIX = "sha256="
 DEFAULT_TIMEOUT = 10.0
+TELEGRAM_API_BASE = "https://api.telegram.org"
 SNIPPET_CHARS = 200
 REDACTED = "***"
 
@@ -186,7 +187,7 @@ def send_telegram(
     bot_token: str,
     chat_id: str,
     text: str,
-    api_base: str = "https://api.telegram.org",
+    api_base: str = TELEGRAM_API_BASE,
     timeout: float = DEFAULT_TIMEOUT,
     allow_private_addresses: bool = False,
 ) -> None:

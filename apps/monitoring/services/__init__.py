@@ -1,6 +1,6 @@
 """Writes of the monitoring domain. Views, admin actions and tasks call these, nothing else."""
 
-from apps.monitoring.services.channels import channel_problems
+from apps.monitoring.services.channels import channel_problems, channel_send_test
 from apps.monitoring.services.checks import (
     health_check_batch,
     health_check_candidates,
@@ -19,7 +19,6 @@ from apps.monitoring.services.incidents import (
 )
 from apps.monitoring.services.notifications import (
     DeliveryRetry,
-    channel_send_test,
     notification_deliver,
     notifications_announce,
     notifications_queue,

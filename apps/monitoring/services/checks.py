@@ -1,15 +1,18 @@
 """health_checker: check servers over SSH (or locally), record results, update incidents.
 
+What a check runs and how it judges the output is the check table (services/check_table.py).
 The SSH work runs in a bounded thread pool on plain values, so one slow or dead host delays no
 other beyond its own timeouts; the database is written afterwards, in bulk, from one thread.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from celery import current_app
@@ -25,22 +28,20 @@ from apps.core.batching import batches
 from apps.core.exceptions import ServiceUnavailableError, ValidationError
 from apps.integrations.common.errors import IntegrationError
 from apps.integrations.ssh import (
-    HEALTH_COMMANDS,
     CheckOutputError,
     SshAuthenticationError,
     SshHostKeyMismatchError,
     SshResult,
     SshTimeoutError,
     SshUnreachableError,
-    parse_df,
-    parse_loadavg,
-    parse_meminfo,
     run_checks,
     run_local_checks,
 )
 from apps.monitoring import task_names
 from apps.monitoring.choices import ACTIVE_INCIDENT_STATUSES, CheckOutcome, IncidentKind, Severity
 from apps.monitoring.models import HealthCheck, Incident
+from apps.monitoring.services import check_table
+from apps.monitoring.services.check_table import Target
 from apps.monitoring.services.incidents import CONNECTION_KINDS, IncidentEvent, Problem, incidents_apply
 from apps.monitoring.services.notifications import notifications_queue
 from apps.servers.choices import Connection, HealthStatus, Lifecycle
@@ -49,21 +50,6 @@ from apps.servers.services import servers_health_record
 
 log = structlog.get_logger(__name__)
 ALL_KINDS = tuple(IncidentKind)
-
-
-@dataclass(frozen=True)
-class Target:
-    """What one check needs, as plain values (no model instance crosses into a thread)."""
-
-    server_id: int
-    local: bool
-    host: str
-    port: int
-    username: str
-    private_key: str | None
-    pinned_host_key: str | None
-    mounts: tuple[str, ...]
-    docker: bool
 
 
 @dataclass
@@ -101,50 +87,52 @@ def _target(server: Server, default_key: SshKey | None) -> Target:
     )
 
 
-def _evaluate(target: Target, result: SshResult, outcome: Outcome) -> None:
-    outcome.evaluated = ALL_KINDS
-    outputs = result.outputs
-    try:
-        disks = parse_df(outputs["disk"].stdout)
-    except CheckOutputError as error:
-        disk = outputs["disk"]
-        raise CheckOutputError(f"{error} (exit status {disk.exit_status}: {disk.stderr.strip()[:300]})") from None
-    outcome.figures["disk"] = {mount: usage.__dict__ for mount, usage in disks.items()}
-    # Load and memory are figures to record, not verdicts: a host without them is still checked.
-    for name, parse in (("load", parse_loadavg), ("memory", parse_meminfo)):
-        output = outputs.get(name)
+def _figures(values: Any) -> Any:
+    """Parsed values as JSON-ready figures (dataclasses become dicts)."""
+    if dataclasses.is_dataclass(values) and not isinstance(values, type):
+        return dataclasses.asdict(values)
+    if isinstance(values, dict):
+        return {key: _figures(value) for key, value in values.items()}
+    return values
+
+
+def _evaluate(commands: dict[str, str], result: SshResult, outcome: Outcome) -> None:
+    """Parse and judge each entry of the check table that ran; see services/check_table.py."""
+    unread: set[str] = set()
+    for spec in check_table.CHECKS:
+        if spec.name not in commands:
+            continue
+        output = result.outputs[spec.name] if spec.required else result.outputs.get(spec.name)
+        values, unreadable = None, None
         try:
-            outcome.figures[name] = parse(output.stdout).__dict__ if output else None
-        except CheckOutputError:
-            outcome.figures[name] = None
-            outcome.figures.setdefault("unreadable", {})[name] = {
-                "exit_status": output.exit_status,
-                "stderr": output.stderr.strip()[:300],
-            }
-    worst = max(disks.items(), key=lambda item: item[1].used_percent, default=None)
-    if worst and worst[1].used_percent >= settings.DISK_CRITICAL_PERCENT:
-        outcome.problems.append(
-            Problem(IncidentKind.DISK_CRITICAL, Severity.CRITICAL, f"{worst[0]} is {worst[1].used_percent}% full")
-        )
-    elif worst and worst[1].used_percent >= settings.DISK_WARNING_PERCENT:
-        outcome.problems.append(
-            Problem(IncidentKind.DISK_WARNING, Severity.WARNING, f"{worst[0]} is {worst[1].used_percent}% full")
-        )
-    if target.docker:
-        docker = outputs.get("docker")
-        running = bool(docker and docker.exit_status == 0)
-        outcome.figures["docker"] = {"running": running}
-        if not running:
-            problem = Problem(IncidentKind.DOCKER_DOWN, Severity.CRITICAL, "the Docker daemon is not running")
+            values = spec.parse(output) if output is not None else None
+        except CheckOutputError as error:
+            unreadable = {"exit_status": output.exit_status, "stderr": output.stderr.strip()[:300]}
+            if spec.required:
+                raise CheckOutputError(f"{error} (exit status {output.exit_status}: {unreadable['stderr']})") from None
+        outcome.figures[spec.name] = _figures(values)
+        if unreadable:
+            outcome.figures.setdefault("unreadable", {})[spec.name] = unreadable
+        # An entry that could not be read says nothing about its family: its incidents stay as they are.
+        if values is None:
+            unread.update(spec.kinds)
+        elif spec.judge is not None and (problem := spec.judge(values)) is not None:
             outcome.problems.append(problem)
+    outcome.evaluated = tuple(kind for kind in ALL_KINDS if kind not in unread)
     outcome.outcome = CheckOutcome.DEGRADED if outcome.problems else CheckOutcome.HEALTHY
+
+
+def health_check_commands(target: Target) -> dict[str, str]:
+    """{entry name: command line} of the check table's entries that apply to `target`, run in one session."""
+    commands = {spec.name: spec.command(target) for spec in check_table.CHECKS}
+    return {name: command for name, command in commands.items() if command is not None}
 
 
 def check_target(target: Target) -> Outcome:
     """One server's check; never raises (every failure becomes an outcome)."""
     started = time.monotonic()
     outcome = Outcome(server_id=target.server_id, outcome=CheckOutcome.ERROR, duration_ms=0)
-    commands = HEALTH_COMMANDS(list(target.mounts), target.docker)
+    commands = health_check_commands(target)
     try:
         if target.local:
             result = run_local_checks(commands=commands, command_timeout=settings.HEALTH_COMMAND_TIMEOUT_SECONDS)
@@ -164,7 +152,7 @@ def check_target(target: Target) -> Outcome:
                 command_timeout=settings.HEALTH_COMMAND_TIMEOUT_SECONDS,
             )
             outcome.seen_host_key, outcome.seen_fingerprint = result.host_key, result.host_key_fingerprint
-        _evaluate(target, result, outcome)
+        _evaluate(commands, result, outcome)
     except SshHostKeyMismatchError as error:
         outcome.outcome, outcome.error = CheckOutcome.HOST_KEY_MISMATCH, str(error)
         outcome.seen_host_key, outcome.seen_fingerprint = error.host_key, error.fingerprint

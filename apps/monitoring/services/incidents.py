@@ -18,26 +18,21 @@ from apps.monitoring.choices import (
     SEVERITY_RANK,
     IncidentKind,
     IncidentStatus,
-    Severity,
 )
 from apps.monitoring.models import Incident
+from apps.monitoring.services.check_table import INCIDENT_FAMILIES
+from apps.monitoring.services.problems import Problem
 from apps.servers.models import Server
 
 log = structlog.get_logger(__name__)
 
-# Kinds of one family share one incident: a disk warning that turns critical escalates it.
-FAMILIES = {IncidentKind.DISK_WARNING: "disk", IncidentKind.DISK_CRITICAL: "disk"}
+# Kinds of one family share one incident: a disk warning that turns critical escalates it. The
+# check table declares the families; a kind outside it (unreachable, say) is a family of its own.
+FAMILIES = INCIDENT_FAMILIES
 # Kinds that never resolve themselves: an operator must act (accept the key, re-provision).
 OPERATOR_RESOLVED = (IncidentKind.HOST_KEY_MISMATCH, IncidentKind.PROVISIONING_FAILED)
 CONNECTION_KINDS = (IncidentKind.UNREACHABLE, IncidentKind.AUTH_FAILED, IncidentKind.HOST_KEY_MISMATCH)
 INCIDENT_COMMENT_MAX_LENGTH = 1000
-
-
-@dataclass(frozen=True)
-class Problem:
-    kind: IncidentKind
-    severity: Severity
-    message: str
 
 
 @dataclass(frozen=True)

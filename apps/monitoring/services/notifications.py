@@ -3,33 +3,28 @@
 Queuing is idempotent (one Notification per channel, incident and event key), delivery runs in
 its own task with retries and backoff, and a failing channel is recorded on the channel and never
 breaks checks or the other channels. A server in a maintenance window is silent: its checks and
-incidents go on.
+incidents go on. Queuing costs the same few queries however many events and channels there are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from celery import current_app
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from apps.integrations.notify import NotifyError, send_slack, send_telegram, send_webhook
+from apps.integrations.notify import NotifyError
 from apps.monitoring import task_names
-from apps.monitoring.choices import (
-    SEVERITY_RANK,
-    ChannelKind,
-    IncidentEventKind,
-    IncidentStatus,
-    NotificationStatus,
-)
+from apps.monitoring.choices import SEVERITY_RANK, IncidentEventKind, IncidentStatus, NotificationStatus
 from apps.monitoring.models import Incident, Notification, NotificationChannel
+from apps.monitoring.services.channels import channel_failure_record, channel_send, channel_success_record
 from apps.monitoring.services.incidents import IncidentEvent
+from apps.servers.models import Server
 
 log = structlog.get_logger(__name__)
 
@@ -38,7 +33,17 @@ class DeliveryRetry(Exception):
     """A delivery failed in a way that trying again later can fix; the task retries with backoff."""
 
 
-def _event_key(incident: Incident, event: str, now) -> str:
+def in_maintenance_window(server: Server, *, now: datetime) -> bool:
+    """Whether the server's notifications are silenced at `now` (its checks and incidents go on)."""
+    until = server.maintenance_until
+    return until is not None and until > now
+
+
+def _takes(channel: NotificationChannel, severity: str) -> bool:
+    return SEVERITY_RANK[severity] >= SEVERITY_RANK[channel.min_severity]
+
+
+def _event_key(incident: Incident, event: str, now: datetime) -> str:
     if event == IncidentEventKind.ESCALATED:
         return f"escalated:{incident.severity}"
     if event == IncidentEventKind.REMINDER:
@@ -47,74 +52,110 @@ def _event_key(incident: Incident, event: str, now) -> str:
     return event
 
 
-def _silenced(incident: Incident, now) -> bool:
-    until = incident.server.maintenance_until
-    return until is not None and until > now
+def _stored(notifications: list[Notification]) -> set[tuple[int, int | None, str]]:
+    """The (channel, incident, key) of those already stored, in one query."""
+    incident_ids = {notification.incident_id for notification in notifications}
+    about = Q(incident_id__in=incident_ids - {None})
+    if None in incident_ids:
+        about |= Q(incident__isnull=True)
+    return set(
+        Notification.objects.filter(
+            about,
+            channel_id__in={notification.channel_id for notification in notifications},
+            key__in={notification.key for notification in notifications},
+        ).values_list("channel_id", "incident_id", "key")
+    )
 
 
-def notifications_queue(*, events: Iterable[IncidentEvent]) -> int:
-    """Record and queue one notification per event and eligible channel; returns how many."""
-    now = timezone.now()
-    channels = list(NotificationChannel.objects.filter(enabled=True))
-    queued = 0
-    for event in events:
-        incident = Incident.objects.select_related("server").filter(pk=event.incident_id).first()
-        if incident is None or not channels:
-            continue
-        if _silenced(incident, now):
-            log.info("notification_silenced", incident_id=incident.pk, server_id=incident.server_id)
-            continue
-        key = _event_key(incident, event.event, now)
-        for channel in channels:
-            if SEVERITY_RANK[incident.severity] < SEVERITY_RANK[channel.min_severity]:
-                continue
-            try:
-                with transaction.atomic():
-                    notification = Notification.objects.create(
-                        channel=channel, incident=incident, event=event.event, key=key
-                    )
-            except IntegrityError:
-                continue  # queued already (a redelivered check task)
-            transaction.on_commit(
-                lambda pk=notification.pk: current_app.send_task(
-                    task_names.DELIVER_NOTIFICATION, kwargs={"notification_id": pk}
-                )
-            )
-            queued += 1
-        Incident.objects.filter(pk=incident.pk).update(last_notified_at=now)
-    return queued
+def _create_one(notification: Notification) -> bool:
+    try:
+        with transaction.atomic():
+            notification.save(force_insert=True)
+    except IntegrityError:
+        return False  # queued already
+    return True
 
 
-def notifications_announce(*, server, key: str, subject: str, text: str, payload: dict, severity: str) -> int:
-    """Queue a message that is not about an incident (a server provisioned...) to every enabled
-    channel that takes `severity`; `key` makes it once per channel. Returns how many were queued."""
-    now = timezone.now()
-    if server.maintenance_until is not None and server.maintenance_until > now:
-        log.info("notification_silenced", server_id=server.pk, key=key)
-        return 0
-    queued = 0
-    for channel in NotificationChannel.objects.filter(enabled=True):
-        if SEVERITY_RANK[severity] < SEVERITY_RANK[channel.min_severity]:
-            continue
-        try:
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    channel=channel,
-                    event=IncidentEventKind.ANNOUNCEMENT,
-                    key=key[:100],
-                    subject=subject[:200],
-                    text=text,
-                    payload=payload,
-                )
-        except IntegrityError:
-            continue  # queued already
+def notifications_create_and_queue(*, notifications: list[Notification]) -> list[Notification]:
+    """Store the unsaved `notifications` that are not stored yet (by channel, incident and key) and
+    queue the delivery of each new one when the transaction commits; returns the new ones.
+
+    One query finds those stored already and one insert stores the rest. A concurrent queuer (a
+    redelivered check task) may store one in between: then the rows go in one by one and the
+    database's unique constraints skip the duplicates.
+    """
+    seen = _stored(notifications) if notifications else set()
+    fresh = []
+    for notification in notifications:
+        identity = (notification.channel_id, notification.incident_id, notification.key)
+        if identity not in seen:
+            seen.add(identity)
+            fresh.append(notification)
+    if not fresh:
+        return []
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(fresh)
+    except IntegrityError:
+        created = [notification for notification in fresh if _create_one(notification)]
+    for notification in created:
         transaction.on_commit(
             lambda pk=notification.pk: current_app.send_task(
                 task_names.DELIVER_NOTIFICATION, kwargs={"notification_id": pk}
             )
         )
-        queued += 1
-    return queued
+    return created
+
+
+def notifications_queue(*, events: Iterable[IncidentEvent]) -> int:
+    """Record and queue one notification per event and eligible channel; returns how many."""
+    now = timezone.now()
+    events = list(events)
+    channels = list(NotificationChannel.objects.filter(enabled=True))
+    if not events or not channels:
+        return 0
+    incidents = Incident.objects.select_related("server").in_bulk({event.incident_id for event in events})
+    pending: list[Notification] = []
+    notified: set[int] = set()
+    for event in events:
+        incident = incidents.get(event.incident_id)
+        if incident is None:
+            continue
+        if in_maintenance_window(incident.server, now=now):
+            log.info("notification_silenced", incident_id=incident.pk, server_id=incident.server_id)
+            continue
+        key = _event_key(incident, event.event, now)
+        pending += [
+            Notification(channel=channel, incident=incident, event=event.event, key=key)
+            for channel in channels
+            if _takes(channel, incident.severity)
+        ]
+        notified.add(incident.pk)
+    created = notifications_create_and_queue(notifications=pending)
+    if notified:
+        Incident.objects.filter(pk__in=notified).update(last_notified_at=now)
+    return len(created)
+
+
+def notifications_announce(*, server, key: str, subject: str, text: str, payload: dict, severity: str) -> int:
+    """Queue a message that is not about an incident (a server provisioned...) to every enabled
+    channel that takes `severity`; `key` makes it once per channel. Returns how many were queued."""
+    if in_maintenance_window(server, now=timezone.now()):
+        log.info("notification_silenced", server_id=server.pk, key=key)
+        return 0
+    pending = [
+        Notification(
+            channel=channel,
+            event=IncidentEventKind.ANNOUNCEMENT,
+            key=key[:100],
+            subject=subject[:200],
+            text=text,
+            payload=payload,
+        )
+        for channel in NotificationChannel.objects.filter(enabled=True)
+        if _takes(channel, severity)
+    ]
+    return len(notifications_create_and_queue(notifications=pending))
 
 
 def notifications_remind() -> int:
@@ -158,36 +199,6 @@ def _payload(incident: Incident, event: str) -> dict:
     }
 
 
-def channel_send(*, channel: NotificationChannel, text: str, payload: dict, subject: str) -> None:
-    """Send one message through the channel's transport; raises NotifyError."""
-    timeout = settings.NOTIFY_TIMEOUT_SECONDS
-    outbound = {"timeout": timeout, "allow_private_addresses": settings.PROVIDER_ALLOW_PRIVATE_ADDRESSES}
-    if channel.kind == ChannelKind.EMAIL:
-        recipients = [address.strip() for address in channel.target.split(",") if address.strip()]
-        try:
-            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
-        except OSError as error:  # SMTP and socket errors: worth another try
-            raise NotifyError(f"e-mail could not be sent: {type(error).__name__}", retryable=True) from None
-    elif channel.kind == ChannelKind.SLACK:
-        send_slack(webhook_url=channel.secret or "", text=text, **outbound)
-    elif channel.kind == ChannelKind.WEBHOOK:
-        send_webhook(url=channel.target, payload=payload, secret=channel.secret or "", **outbound)
-    elif channel.kind == ChannelKind.TELEGRAM:
-        send_telegram(
-            bot_token=channel.secret or "",
-            chat_id=channel.target,
-            text=text,
-            api_base=settings.TELEGRAM_API_BASE,
-            **outbound,
-        )
-
-
-def _channel_failed(channel: NotificationChannel, error: str) -> None:
-    NotificationChannel.objects.filter(pk=channel.pk).update(
-        last_failure_at=timezone.now(), last_error=error[:2000], consecutive_failures=F("consecutive_failures") + 1
-    )
-
-
 def notification_deliver(*, notification_id: int) -> Notification | None:
     """Deliver one queued notification. Raises DeliveryRetry while a retry may still help."""
     notification = Notification.objects.select_related("channel", "incident__server").filter(pk=notification_id).first()
@@ -207,7 +218,7 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         channel_send(channel=channel, **message)
     except NotifyError as error:
         message = str(error)
-        _channel_failed(channel, message)
+        channel_failure_record(channel=channel, error=message)
         retry = error.retryable and notification.attempts < settings.NOTIFY_MAX_ATTEMPTS
         notification.status = NotificationStatus.PENDING if retry else NotificationStatus.FAILED
         notification.error = message[:2000]
@@ -218,22 +229,8 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         return notification
     notification.status, notification.sent_at, notification.error = NotificationStatus.SENT, timezone.now(), ""
     notification.save(update_fields=["attempts", "status", "sent_at", "error"])
-    NotificationChannel.objects.filter(pk=channel.pk).update(
-        last_success_at=notification.sent_at, consecutive_failures=0
-    )
+    channel_success_record(channel=channel, at=notification.sent_at)
     log.info(
         "notification_sent", notification_id=notification.pk, channel_id=channel.pk, incident_event=notification.event
     )
     return notification
-
-
-def channel_send_test(*, channel: NotificationChannel) -> None:
-    """Send a test message now (the admin's "send test"); records the outcome; raises NotifyError."""
-    text = f"Test message from the fleet platform to {channel.name}."
-    payload = {"event": "test", "channel": channel.name, "sent_at": timezone.now().isoformat()}
-    try:
-        channel_send(channel=channel, text=text, payload=payload, subject="[fleet] test message")
-    except NotifyError as error:
-        _channel_failed(channel, str(error))
-        raise
-    NotificationChannel.objects.filter(pk=channel.pk).update(last_success_at=timezone.now(), consecutive_failures=0)
