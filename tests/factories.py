@@ -1,4 +1,4 @@
-"""Rows the observability tests count: servers, incidents, runs and task results."""
+"""Model factories for tests of every app: rows with sensible defaults, the test naming only what it is about."""
 
 from __future__ import annotations
 

@@ -63,6 +63,15 @@ def sync_runs_of(*, kind: SyncKind, account: Model) -> QuerySet[SyncRun]:
     )
 
 
+def sync_run_unfinished(*, kind: SyncKind, account: Model, within: timedelta) -> bool:
+    """Whether a run of this kind for this account, created within `within`, has not finished.
+    The schedule queues no second run beside it; a run a crashed worker left stops counting once
+    `within` (the lease's lifetime) has passed."""
+    since = timezone.now() - within
+    unfinished = sync_runs_of(kind=kind, account=account).exclude(status__in=FINISHED_SYNC_STATUSES)
+    return unfinished.filter(created_at__gte=since).exists()
+
+
 def sync_run_finish(
     *,
     run: SyncRun,

@@ -7,10 +7,8 @@ from urllib.parse import quote
 
 from django.db.models import Q, QuerySet
 
-from apps.core.choices import SyncKind
 from apps.core.exceptions import ValidationError
 from apps.core.fields import without_secrets
-from apps.core.models import SyncRun
 from apps.projects.choices import ProjectState, SearchRanking
 from apps.projects.docs_index import search_chunks, snippet_for
 from apps.projects.models import DocChunk, GitHubAccount, Project
@@ -24,10 +22,6 @@ def github_account_list() -> QuerySet[GitHubAccount]:
 
 def project_list() -> QuerySet[Project]:
     return without_secrets(Project.objects.select_related("account").order_by("full_name", "id"))
-
-
-def project_runs(*, kinds=(SyncKind.GITHUB_SYNC, SyncKind.DOCS_INDEX)) -> QuerySet[SyncRun]:
-    return SyncRun.objects.filter(kind__in=kinds).select_related("triggered_by")
 
 
 @dataclass(frozen=True)

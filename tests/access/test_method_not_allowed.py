@@ -12,9 +12,8 @@ from rest_framework.test import APIClient
 
 from apps.provisioning.choices import Phase, RunStatus
 from apps.provisioning.models import ProvisioningRun
-from apps.servers.models import Server
+from tests import factories
 from tests.roles import api_client_as, user_with_role
-from tests.servers.factories import provider_account
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +45,7 @@ def client_for(caller: str) -> APIClient:
 
 @pytest.mark.parametrize("caller", CALLERS)
 def test_an_unserved_method_is_405_for_every_caller(caller):
-    server = Server.objects.create(provider_account=provider_account(), provider_id="1", hostname="web1")
+    server = factories.server(hostname="web1")
     run = ProvisioningRun.objects.create(
         server=server, playbook="baseline.yml", status=RunStatus.FAILED, phase=Phase.ANSIBLE
     )
@@ -65,7 +64,7 @@ def test_an_unserved_method_is_405_for_every_caller(caller):
 
 
 def test_a_served_method_is_still_decided_by_the_role():
-    server = Server.objects.create(provider_account=provider_account(), provider_id="1", hostname="web1")
+    server = factories.server(hostname="web1")
 
     viewer = client_for("viewer").patch(f"/api/servers/{server.pk}/", {"notes": "x"}, format="json")
     anonymous = client_for("anonymous").patch(f"/api/servers/{server.pk}/", {"notes": "x"}, format="json")

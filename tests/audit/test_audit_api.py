@@ -10,7 +10,7 @@ from apps.audit.choices import ActorKind, AuditAction, AuditOutcome
 from apps.audit.services import audit_record
 from apps.monitoring.choices import IncidentKind, IncidentStatus, Severity
 from apps.monitoring.models import Incident
-from apps.servers.models import Server
+from tests import factories
 from tests.audit.helpers import events
 from tests.roles import api_client_as, user_with_role
 from tests.servers.factories import provider_account
@@ -22,7 +22,7 @@ EVENTS = "/api/audit-events/"
 
 @pytest.fixture
 def incident():
-    server = Server.objects.create(provider_account=provider_account(), provider_id="1", hostname="web1")
+    server = factories.server(hostname="web1")
     now = timezone.now()
     return Incident.objects.create(
         server=server,

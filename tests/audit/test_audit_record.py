@@ -14,10 +14,9 @@ from django.utils import timezone
 from apps.audit.choices import ActorKind, AuditAction, AuditOutcome
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_events_cleanup, audit_record
-from apps.servers.models import Server
+from tests import factories
 from tests.audit.helpers import whole_table
 from tests.roles import user_with_role
-from tests.servers.factories import provider_account
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +40,7 @@ def test_without_a_user_the_actor_is_the_system_or_the_schedule_named():
 
 
 def test_secrets_handed_in_detail_never_land_in_the_row():
-    server = Server.objects.create(
-        provider_account=provider_account(), provider_id="1", hostname="web1", root_password=ROOT_PASSWORD
-    )
+    server = factories.server(hostname="web1", root_password=ROOT_PASSWORD)
 
     audit_record(
         action=AuditAction.RECORD_UPDATE,

@@ -11,18 +11,16 @@ from apps.provisioning.models import ProvisioningPhase, ProvisioningRun
 from apps.provisioning.services import run_cancel
 from apps.servers.choices import Connection, Lifecycle
 from apps.servers.models import Server
+from tests import factories
 from tests.audit.helpers import events
 from tests.roles import api_client_as, user_with_role
-from tests.servers.factories import provider_account
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def server():
-    return Server.objects.create(
-        provider_account=provider_account(),
-        provider_id="1",
+    return factories.server(
         hostname="web1",
         ip="192.0.2.10",
         lifecycle=Lifecycle.READY,

@@ -14,7 +14,7 @@ from apps.access.services import token_create, token_revoke
 from apps.audit.choices import ActorKind, AuditAction
 from apps.monitoring.choices import ChannelKind
 from apps.monitoring.models import NotificationChannel
-from apps.servers.models import Server
+from tests import factories
 from tests.audit.helpers import events, whole_table
 from tests.roles import api_client_as, user_with_role
 from tests.servers.factories import provider_account
@@ -95,7 +95,7 @@ def test_a_password_change_of_a_user_and_a_group_change_are_recorded_without_the
 
 
 def test_server_saves_by_the_platform_are_not_recorded_operator_edits_are():
-    server = Server.objects.create(provider_account=provider_account(), provider_id="1", hostname="web1")
+    server = factories.server(hostname="web1")
     server.host_key_fingerprint = "SHA256:abc"
     server.save(update_fields=["host_key_fingerprint"])
     api = api_client_as(user_with_role("operator", "olga"))

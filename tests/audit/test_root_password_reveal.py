@@ -7,9 +7,9 @@ import pytest
 
 from apps.audit.choices import AuditAction, AuditOutcome
 from apps.servers.models import Server
+from tests import factories
 from tests.audit.helpers import events, whole_table
 from tests.roles import user_with_role
-from tests.servers.factories import provider_account
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +19,7 @@ REASON = "SSH key lost on web1, console login needed"
 
 @pytest.fixture
 def server():
-    return Server.objects.create(
-        provider_account=provider_account(), provider_id="1", hostname="web1", root_password=ROOT_PASSWORD
-    )
+    return factories.server(hostname="web1", root_password=ROOT_PASSWORD)
 
 
 def reveal_url(server: Server) -> str:

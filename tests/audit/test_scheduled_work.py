@@ -8,8 +8,8 @@ from apps.audit.choices import ActorKind, AuditAction, AuditOutcome
 from apps.core.choices import Trigger
 from apps.monitoring.services import health_checker_run
 from apps.servers.choices import Lifecycle
-from apps.servers.models import Server
 from apps.servers.services import server_sync_now
+from tests import factories
 from tests.audit.helpers import events
 from tests.conftest import purge_queues
 from tests.servers.factories import provider_account
@@ -50,13 +50,7 @@ def test_a_failed_sync_run_is_recorded_as_a_failure_with_its_error(fake_provider
 
 def test_the_health_checker_sweep_is_one_event_with_counts_not_one_per_server():
     for number in range(3):
-        Server.objects.create(
-            provider_account=provider_account(),
-            provider_id=str(number),
-            hostname=f"web{number}",
-            ip="192.0.2.1",
-            lifecycle=Lifecycle.READY,
-        )
+        factories.server(hostname=f"web{number}", ip="192.0.2.1", lifecycle=Lifecycle.READY)
     purge_queues()
     try:
         counts = health_checker_run()

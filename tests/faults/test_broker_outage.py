@@ -36,7 +36,7 @@ from tests.faults.conftest import (
     write_figures,
 )
 from tests.faults.count_tasks import QUEUE, RECORD
-from tests.observability import builders
+from tests import factories
 from tests.testapp.models import TaskExecution
 
 pytestmark = [pytest.mark.faults, pytest.mark.services, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -131,8 +131,8 @@ class Load:
 def test_worker_beat_and_web_ride_out_a_20_second_redis_outage(redis_server, start_celery, web):
     user = get_user_model().objects.create_superuser("ops", "ops@example.com", "unused-password")
     _, token = token_create(user=user, name="outage test")
-    account = builders.provider_account()
-    server = builders.server(account=account, lifecycle="ready")
+    account = factories.provider_account()
+    server = factories.server(account=account, lifecycle="ready")
     every_2_seconds = IntervalSchedule.objects.create(every=2, period=IntervalSchedule.SECONDS)
     tick = PeriodicTask.objects.create(
         name="faults tick", task=RECORD, interval=every_2_seconds, queue=QUEUE, expires=None

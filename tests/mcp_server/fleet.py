@@ -14,7 +14,7 @@ from apps.provisioning.choices import RunStatus
 from apps.provisioning.models import ProvisioningEvent, ProvisioningRun
 from apps.servers.models import ProviderAccount, Server
 from tests.fakes.time4vps_provider import FakeTime4VPS
-from tests.observability import builders
+from tests import factories
 from tests.projects.factories import github_account
 from tests.servers.factories import provider_account
 
@@ -47,10 +47,10 @@ def build_fleet(provider: FakeTime4VPS | None = None) -> Fleet:
     if provider:
         ProviderAccount.objects.filter(pk=account.pk).update(password=provider.password)
         account.refresh_from_db()
-    ready = builders.server(
+    ready = factories.server(
         account=account, hostname="web-ready.example.com", lifecycle="ready", health_status="healthy", ip="192.0.2.10"
     )
-    failing = builders.server(
+    failing = factories.server(
         account=account,
         hostname="db-failing.example.com",
         lifecycle="failed",
@@ -67,8 +67,8 @@ def build_fleet(provider: FakeTime4VPS | None = None) -> Fleet:
         lifecycle="discovered",
     )
     now = timezone.now()
-    incident = builders.incident(on=failing, kind="unreachable", severity="critical")
-    resolved = builders.incident(on=ready, kind="disk_warning", severity="warning", status="resolved")
+    incident = factories.incident(on=failing, kind="unreachable", severity="critical")
+    resolved = factories.incident(on=ready, kind="disk_warning", severity="warning", status="resolved")
     for minutes, outcome in ((10, "healthy"), (5, "unreachable")):
         HealthCheck.objects.create(
             server=failing,
@@ -78,7 +78,7 @@ def build_fleet(provider: FakeTime4VPS | None = None) -> Fleet:
             figures={"disk": {"/": {"used_percent": 93}}} if outcome == "healthy" else {},
             error="" if outcome == "healthy" else "connection refused",
         )
-    run = builders.provisioning_run(on=failing, status=RunStatus.FAILED, finished_at=now, error="ansible failed")
+    run = factories.provisioning_run(on=failing, status=RunStatus.FAILED, finished_at=now, error="ansible failed")
     ProvisioningEvent.objects.bulk_create(
         ProvisioningEvent(
             run=run, seq=seq, event="runner_on_ok", task=f"task {seq}", stdout=f"line {seq}", created_at=now

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from apps.observability.dashboard import dashboard_for
-from tests.observability import builders
+from tests import factories
 from tests.roles import user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -27,23 +27,23 @@ def dashboard_of(client) -> str:
 @pytest.fixture
 def fleet():
     now = timezone.now()
-    account = builders.provider_account()
-    web = builders.server(account=account, lifecycle="ready", health_status="healthy")
-    db = builders.server(account=account, lifecycle="ready", health_status="unreachable")
-    builders.server(account=account, lifecycle="failed", health_status="unknown")
-    builders.incident(on=db, kind="unreachable", severity="critical")
-    builders.incident(on=web, kind="disk_warning", severity="warning", status="acknowledged")
-    builders.incident(on=web, kind="docker_down", severity="critical", status="resolved")
-    builders.sync_run(status="failed", finished_at=now - timedelta(hours=2), error="provider answered 503")
-    builders.sync_run(status="failed", finished_at=now - timedelta(hours=30), error="old failure")
-    builders.provisioning_run(on=db, status="failed", finished_at=now - timedelta(hours=1), error="ansible failed")
+    account = factories.provider_account()
+    web = factories.server(account=account, lifecycle="ready", health_status="healthy")
+    db = factories.server(account=account, lifecycle="ready", health_status="unreachable")
+    factories.server(account=account, lifecycle="failed", health_status="unknown")
+    factories.incident(on=db, kind="unreachable", severity="critical")
+    factories.incident(on=web, kind="disk_warning", severity="warning", status="acknowledged")
+    factories.incident(on=web, kind="docker_down", severity="critical", status="resolved")
+    factories.sync_run(status="failed", finished_at=now - timedelta(hours=2), error="provider answered 503")
+    factories.sync_run(status="failed", finished_at=now - timedelta(hours=30), error="old failure")
+    factories.provisioning_run(on=db, status="failed", finished_at=now - timedelta(hours=1), error="ansible failed")
     every_minute = IntervalSchedule.objects.create(every=60, period=IntervalSchedule.SECONDS)
     PeriodicTask.objects.create(name="heartbeat", task="core.heartbeat", interval=every_minute)
     PeriodicTask.objects.create(name="server-sync", task="servers.sync_all", interval=every_minute)
-    builders.task_result(
+    factories.task_result(
         task_name="core.heartbeat", status="SUCCESS", seconds=1, done_ago=timedelta(minutes=9), periodic="heartbeat"
     )
-    latest = builders.task_result(
+    latest = factories.task_result(
         task_name="core.heartbeat", status="FAILURE", seconds=1, done_ago=timedelta(minutes=2), periodic="heartbeat"
     )
     return {"latest_heartbeat": latest}
@@ -106,10 +106,10 @@ def test_a_viewer_sees_every_block(client, fleet):
 
 def test_the_dashboard_costs_a_bounded_number_of_queries(admin_client, fleet, django_assert_max_num_queries):
     for number in range(10):
-        server = builders.server(lifecycle="ready")
-        builders.incident(on=server, kind="unreachable", severity="critical")
-        builders.provisioning_run(on=server, status="failed", finished_at=timezone.now())
-        builders.task_result(task_name="core.heartbeat", status="FAILURE", seconds=1, periodic="heartbeat")
+        server = factories.server(lifecycle="ready")
+        factories.incident(on=server, kind="unreachable", severity="critical")
+        factories.provisioning_run(on=server, status="failed", finished_at=timezone.now())
+        factories.task_result(task_name="core.heartbeat", status="FAILURE", seconds=1, periodic="heartbeat")
         PeriodicTask.objects.create(
             name=f"extra-{number}", task="core.heartbeat", interval=IntervalSchedule.objects.first()
         )
@@ -125,7 +125,7 @@ def test_the_dashboard_costs_a_bounded_number_of_queries(admin_client, fleet, dj
 
 
 def test_an_admin_reads_task_results_in_the_admin(admin_client):
-    result = builders.task_result(task_name="servers.sync_account", status="FAILURE", seconds=3)
+    result = factories.task_result(task_name="servers.sync_account", status="FAILURE", seconds=3)
 
     changelist = admin_client.get("/admin/django_celery_results/taskresult/")
     detail = admin_client.get(f"/admin/django_celery_results/taskresult/{result.pk}/change/")

@@ -15,7 +15,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from tests.conftest import start_gunicorn, subprocess_env, wait_for
 from tests.fakes.ports import free_port
-from tests.observability import builders
+from tests import factories
 from tests.observability.metrics_helpers import total, value
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,11 +86,11 @@ def gunicorn(django_db_blocker, tmp_path):
 
 def test_request_counts_of_every_worker_are_summed_and_gauges_match_the_database(gunicorn, tmp_path):
     base, multiproc_dir, port = gunicorn
-    account = builders.provider_account()
-    builders.server(account=account, lifecycle="ready", health_status="healthy")
-    builders.server(account=account, lifecycle="ready", health_status="healthy")
-    builders.server(account=account, lifecycle="failed", health_status="unreachable")
-    builders.incident(on=builders.server(account=account), kind="disk_critical", severity="critical")
+    account = factories.provider_account()
+    factories.server(account=account, lifecycle="ready", health_status="healthy")
+    factories.server(account=account, lifecycle="ready", health_status="healthy")
+    factories.server(account=account, lifecycle="failed", health_status="unreachable")
+    factories.incident(on=factories.server(account=account), kind="disk_critical", severity="critical")
     # The fixture's readiness probe was the first /health/live request.
     sent = 1
 

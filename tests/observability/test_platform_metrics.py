@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from apps.core.models import Heartbeat
-from tests.observability import builders
+from tests import factories
 from tests.observability.metrics_helpers import value
 
 pytestmark = pytest.mark.django_db
@@ -19,11 +19,11 @@ def scrape(client) -> str:
 
 
 def test_servers_are_counted_by_lifecycle_and_health(client):
-    account = builders.provider_account()
-    builders.server(account=account, lifecycle="ready", health_status="healthy")
-    builders.server(account=account, lifecycle="ready", health_status="healthy")
-    builders.server(account=account, lifecycle="ready", health_status="unreachable")
-    builders.server(account=account, lifecycle="failed", health_status="unknown")
+    account = factories.provider_account()
+    factories.server(account=account, lifecycle="ready", health_status="healthy")
+    factories.server(account=account, lifecycle="ready", health_status="healthy")
+    factories.server(account=account, lifecycle="ready", health_status="unreachable")
+    factories.server(account=account, lifecycle="failed", health_status="unknown")
 
     page = scrape(client)
 
@@ -35,12 +35,12 @@ def test_servers_are_counted_by_lifecycle_and_health(client):
 
 
 def test_active_incidents_are_counted_and_resolved_ones_are_not(client):
-    web = builders.server()
-    db = builders.server()
-    builders.incident(on=web, kind="unreachable", severity="critical")
-    builders.incident(on=db, kind="unreachable", severity="critical", status="acknowledged")
-    builders.incident(on=web, kind="disk_warning", severity="warning")
-    builders.incident(on=db, kind="disk_warning", severity="warning", status="resolved")
+    web = factories.server()
+    db = factories.server()
+    factories.incident(on=web, kind="unreachable", severity="critical")
+    factories.incident(on=db, kind="unreachable", severity="critical", status="acknowledged")
+    factories.incident(on=web, kind="disk_warning", severity="warning")
+    factories.incident(on=db, kind="disk_warning", severity="warning", status="resolved")
 
     page = scrape(client)
 
@@ -51,13 +51,13 @@ def test_active_incidents_are_counted_and_resolved_ones_are_not(client):
 
 
 def test_sync_and_provisioning_runs_are_counted_by_kind_and_status(client):
-    builders.sync_run(status="failed")
-    builders.sync_run(status="succeeded")
-    builders.sync_run(status="succeeded")
-    builders.sync_run(status="succeeded", kind="github_sync")
-    server = builders.server()
-    builders.provisioning_run(on=server, status="failed")
-    builders.provisioning_run(on=server, status="succeeded")
+    factories.sync_run(status="failed")
+    factories.sync_run(status="succeeded")
+    factories.sync_run(status="succeeded")
+    factories.sync_run(status="succeeded", kind="github_sync")
+    server = factories.server()
+    factories.provisioning_run(on=server, status="failed")
+    factories.provisioning_run(on=server, status="succeeded")
 
     page = scrape(client)
 
@@ -71,11 +71,11 @@ def test_sync_and_provisioning_runs_are_counted_by_kind_and_status(client):
 
 def test_task_durations_and_outcomes_cover_the_recent_window_only(client, settings):
     settings.METRICS_TASK_WINDOW_MINUTES = 60
-    builders.task_result(task_name="servers.sync_account", status="SUCCESS", seconds=2)
-    builders.task_result(task_name="servers.sync_account", status="SUCCESS", seconds=5)
-    builders.task_result(task_name="servers.sync_account", status="FAILURE", seconds=11)
-    builders.task_result(task_name="servers.sync_account", status="SUCCESS", seconds=300, done_ago=timedelta(hours=3))
-    builders.task_result(task_name="core.heartbeat", status="SUCCESS", seconds=0.5)
+    factories.task_result(task_name="servers.sync_account", status="SUCCESS", seconds=2)
+    factories.task_result(task_name="servers.sync_account", status="SUCCESS", seconds=5)
+    factories.task_result(task_name="servers.sync_account", status="FAILURE", seconds=11)
+    factories.task_result(task_name="servers.sync_account", status="SUCCESS", seconds=300, done_ago=timedelta(hours=3))
+    factories.task_result(task_name="core.heartbeat", status="SUCCESS", seconds=0.5)
 
     page = scrape(client)
 
@@ -119,10 +119,10 @@ def test_request_and_database_metrics_of_django_prometheus_are_exported(client):
 
 def test_a_scrape_costs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
     for _ in range(5):
-        server = builders.server()
-        builders.incident(on=server, kind="unreachable", severity="critical")
-        builders.provisioning_run(on=server, status="failed")
-        builders.task_result(task_name="core.heartbeat", status="SUCCESS", seconds=1)
+        server = factories.server()
+        factories.incident(on=server, kind="unreachable", severity="critical")
+        factories.provisioning_run(on=server, status="failed")
+        factories.task_result(task_name="core.heartbeat", status="SUCCESS", seconds=1)
 
     with django_assert_max_num_queries(8):
         scrape(client)

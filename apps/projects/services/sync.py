@@ -16,9 +16,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.core.choices import FINISHED_SYNC_STATUSES, SyncKind, Trigger
+from apps.core.choices import SyncKind, Trigger
 from apps.core.models import SyncRun
-from apps.core.sync_runs import SyncRunPaused, sync_run_create, sync_run_execute, sync_run_queue, sync_runs_of
+from apps.core.sync_runs import SyncRunPaused, sync_run_create, sync_run_execute, sync_run_queue, sync_run_unfinished
 from apps.integrations.github import GitHubError, GitHubRateLimitedError
 from apps.projects import task_names
 from apps.projects.github import github_client_for
@@ -58,10 +58,8 @@ def docs_index_queue(*, account: GitHubAccount, trigger: Trigger, user=None) -> 
 def github_sync_all(*, trigger: Trigger = Trigger.SCHEDULE) -> list[int]:
     """Queue one sync per enabled account not paused by the rate limit and not still syncing."""
     queued = []
-    recent = timezone.now() - sync_lease_ttl()
     for account in schedulable_accounts():
-        unfinished = sync_runs_of(kind=SyncKind.GITHUB_SYNC, account=account).exclude(status__in=FINISHED_SYNC_STATUSES)
-        if unfinished.filter(created_at__gte=recent).exists():
+        if sync_run_unfinished(kind=SyncKind.GITHUB_SYNC, account=account, within=sync_lease_ttl()):
             continue
         queued.append(github_sync_queue(account=account, trigger=trigger).pk)
     return queued

@@ -8,9 +8,9 @@ import structlog
 from django.conf import settings
 from django.utils import timezone
 
-from apps.core.choices import FINISHED_SYNC_STATUSES, SyncKind, Trigger
+from apps.core.choices import SyncKind, Trigger
 from apps.core.models import SyncRun
-from apps.core.sync_runs import SyncRunPaused, sync_run_create, sync_run_execute, sync_run_queue, sync_runs_of
+from apps.core.sync_runs import SyncRunPaused, sync_run_create, sync_run_execute, sync_run_queue, sync_run_unfinished
 from apps.integrations.providers import ProviderError, ProviderRateLimited
 from apps.servers import task_names
 from apps.servers.models import ProviderAccount
@@ -39,10 +39,8 @@ def server_sync_queue(
 def server_sync_all(*, trigger: Trigger = Trigger.SCHEDULE) -> list[int]:
     """Queue one sync per enabled account, skipping accounts whose previous sync is unfinished."""
     queued = []
-    recent = timezone.now() - sync_lease_ttl()
     for account in ProviderAccount.objects.filter(enabled=True):
-        unfinished = sync_runs_of(kind=SyncKind.SERVER_SYNC, account=account).exclude(status__in=FINISHED_SYNC_STATUSES)
-        if unfinished.filter(created_at__gte=recent).exists():
+        if sync_run_unfinished(kind=SyncKind.SERVER_SYNC, account=account, within=sync_lease_ttl()):
             log.info("server_sync_skipped_unfinished", provider_account_id=account.pk)
             continue
         queued.append(server_sync_queue(account=account, trigger=trigger).pk)

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from apps.integrations.github import GitHubClient
+from tests.fakes.sandbox_github import sandbox_github_configure, sandbox_github_url
 
 ORG = "sandbox-org"
 TOKEN = "sandbox-tests-github-token"
@@ -30,18 +31,12 @@ def app_private_key() -> str:
 @pytest.fixture
 def github_settings(settings):
     """A known organization, token, App and a dozen repositories, whatever the environment says."""
-    settings.SANDBOX_ENABLED = True
-    settings.SANDBOX_GITHUB_ORGANIZATION = ORG
-    settings.SANDBOX_GITHUB_REPO_COUNT = 12
-    settings.SANDBOX_GITHUB_TOKEN = TOKEN
-    settings.SANDBOX_GITHUB_RATE_LIMIT = 5000
-    settings.SANDBOX_GITHUB_APP_ID = APP_ID
-    return settings
+    return sandbox_github_configure(settings, organization=ORG, token=TOKEN, app_id=APP_ID)
 
 
 @pytest.fixture
 def github_url(live_server, github_settings) -> str:
-    return f"{live_server.url}/sandbox/github/api/v3"
+    return sandbox_github_url(live_server)
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
+from tests.fakes.sandbox_github import sandbox_github_configure, sandbox_github_url
+
 ORG = "contract-org"
 TOKEN = "contract-tests-github-token"
 APP_ID = 31337
@@ -33,18 +35,12 @@ class GitHubApi:
 
 @pytest.fixture
 def github_settings(settings):
-    settings.SANDBOX_ENABLED = True
-    settings.SANDBOX_GITHUB_ORGANIZATION = ORG
-    settings.SANDBOX_GITHUB_REPO_COUNT = 12
-    settings.SANDBOX_GITHUB_TOKEN = TOKEN
-    settings.SANDBOX_GITHUB_RATE_LIMIT = 5000
-    settings.SANDBOX_GITHUB_APP_ID = APP_ID
-    return settings
+    return sandbox_github_configure(settings, organization=ORG, token=TOKEN, app_id=APP_ID)
 
 
 @pytest.fixture
 def github_url(live_server, github_settings) -> str:
-    return f"{live_server.url}/sandbox/github/api/v3"
+    return sandbox_github_url(live_server)
 
 
 @pytest.fixture
