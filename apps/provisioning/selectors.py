@@ -5,7 +5,6 @@ from django.db.models import QuerySet
 from apps.core.fields import without_secrets
 from apps.provisioning.choices import ACTIVE_RUN_STATUSES, PHASES_BY_KIND, Phase, RunKind, RunStatus
 from apps.provisioning.models import ProvisioningEvent, ProvisioningPhase, ProvisioningRun
-from apps.provisioning.services.outcomes import reinstall_requested
 from apps.servers.choices import Lifecycle
 from apps.servers.models import Server
 
@@ -22,6 +21,11 @@ def provisioning_run_active(*, server: Server) -> ProvisioningRun | None:
 
 def provisioning_events_after(*, run: ProvisioningRun, after: int, limit: int) -> QuerySet[ProvisioningEvent]:
     return ProvisioningEvent.objects.filter(run=run, seq__gt=after).order_by("seq")[:limit]
+
+
+def run_reinstall_requested(*, run: ProvisioningRun) -> bool:
+    """Whether the run may have wiped the server: its reinstall was asked for (or about to be)."""
+    return ProvisioningPhase.objects.filter(run=run, phase=Phase.REINSTALL, intent_at__isnull=False).exists()
 
 
 def _in_flight_provider_task(run: ProvisioningRun) -> tuple[str, int] | None:
@@ -42,7 +46,7 @@ def run_cancel_consequences(*, run: ProvisioningRun) -> list[str]:
         return [f"The run is {run.get_status_display().lower()}: only a queued or running run can be canceled."]
     lines = []
     if run.kind == RunKind.PROVISION:
-        if reinstall_requested(run):
+        if run_reinstall_requested(run=run):
             lines.append(
                 "The reinstall was already requested: the server may be wiped, and it will be marked failed "
                 "(not configured) until it is provisioned again."
@@ -73,7 +77,7 @@ def run_retry_consequences(*, run: ProvisioningRun) -> list[str]:
     if run.kind == RunKind.PROVISION:
         phases = PHASES_BY_KIND[RunKind.PROVISION]
         before_reinstall = phases.index(Phase(run.phase)) <= phases.index(Phase.REINSTALL)
-        if before_reinstall and not reinstall_requested(run):
+        if before_reinstall and not run_reinstall_requested(run=run):
             lines.append(f"The server is reinstalled with {run.os_template}: everything on it is wiped.")
         elif run.phase == Phase.REINSTALL:
             lines.append("The reinstall asked for earlier is followed, not asked for again.")

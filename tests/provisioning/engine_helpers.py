@@ -6,8 +6,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from apps.provisioning.choices import RunKind
+from apps.provisioning.choices import Phase, RunKind
 from apps.provisioning.models import ProvisioningRun
+from apps.provisioning.services import phase_execute
 from apps.provisioning.services.requests import run_create
 from apps.servers.models import Server
 from tasks import app as celery_app
@@ -28,6 +29,11 @@ def provision_run(**server_fields) -> ProvisioningRun:
     return run_create(
         server=server, kind=RunKind.PROVISION, os_template="debian-12-x86_64", playbook="ok.yml", user=None
     )
+
+
+def execute(run: ProvisioningRun, step, *, phase: Phase = Phase.ACCESS, token: int | None = None) -> str:
+    """Run one phase task of `run` in this process with a fake `step` (the run's own token by default)."""
+    return phase_execute(run_id=run.pk, phase=phase, token=run.token if token is None else token, step=step)
 
 
 def sent_tasks(queue: str = "provisioning") -> list[SentTask]:

@@ -16,13 +16,13 @@ from apps.provisioning import task_names
 from apps.provisioning.choices import Phase, PhaseStatus, RunStatus
 from apps.provisioning.limits import stall_bound
 from apps.provisioning.models import ProvisioningRun
-from apps.provisioning.services import phase_execute, run_cancel
+from apps.provisioning.services import run_cancel
 from apps.provisioning.services.lease import this_process
 from apps.provisioning.services.phase_results import Done, PhaseError, Wait
 from apps.provisioning.services.trigger import provisioning_leases_reclaim, run_resume
 from apps.servers.choices import Lifecycle
 from tests.conftest import purge_queues
-from tests.provisioning.engine_helpers import provision_run, sent_tasks
+from tests.provisioning.engine_helpers import execute, provision_run, sent_tasks
 
 # transaction=True: the tasks a transition sends go out when it commits, as in a worker.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,10 +42,6 @@ def run():
     run = provision_run()
     assert [task.name for task in sent_tasks()] == [task_names.ACCESS]
     return run
-
-
-def execute(run: ProvisioningRun, step, *, phase: Phase = Phase.ACCESS, token: int | None = None) -> str:
-    return phase_execute(run_id=run.pk, phase=phase, token=run.token if token is None else token, step=step)
 
 
 def test_done_succeeds_the_phase_releases_the_run_and_sends_the_next_phase_with_the_same_token(run):

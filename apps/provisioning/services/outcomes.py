@@ -17,8 +17,9 @@ from apps.monitoring.services import (
     notifications_announce,
     notifications_queue,
 )
-from apps.provisioning.choices import Phase, PhaseStatus, RunKind, RunStatus
+from apps.provisioning.choices import PhaseStatus, RunKind, RunStatus
 from apps.provisioning.models import ProvisioningPhase, ProvisioningRun
+from apps.provisioning.selectors import run_reinstall_requested
 from apps.provisioning.services import transitions
 from apps.provisioning.services.audit_trail import run_finished_audit
 from apps.servers.choices import Lifecycle
@@ -27,11 +28,6 @@ from apps.servers.services import server_lifecycle_move, server_lifecycle_reason
 
 log = structlog.get_logger(__name__)
 UNFINISHED_PHASE_STATUSES = (PhaseStatus.PENDING, PhaseStatus.RUNNING, PhaseStatus.WAITING, PhaseStatus.RETRYING)
-
-
-def reinstall_requested(run: ProvisioningRun) -> bool:
-    """Whether the run may have wiped the server: its reinstall was asked for (or about to be)."""
-    return ProvisioningPhase.objects.filter(run=run, phase=Phase.REINSTALL, intent_at__isnull=False).exists()
 
 
 def run_succeed(ctx) -> None:
@@ -103,7 +99,7 @@ def run_canceled(*, run: ProvisioningRun, user) -> None:
     ).update(status=PhaseStatus.CANCELED, finished_at=now)
     if run.kind != RunKind.PROVISION:
         return
-    if reinstall_requested(run):
+    if run_reinstall_requested(run=run):
         reason = (
             f"provisioning run #{run.pk} was canceled after the reinstall was requested: "
             "the server may be wiped and is not configured"
