@@ -22,6 +22,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from apps.access.services import token_create
 from apps.core.choices import SyncStatus
 from apps.core.models import SyncRun
+from tests import factories
 from tests.conftest import start_gunicorn, subprocess_env, wait_for
 from tests.fakes.ports import free_port
 from tests.fakes.redis_server import RedisServer
@@ -36,7 +37,6 @@ from tests.faults.conftest import (
     write_figures,
 )
 from tests.faults.count_tasks import QUEUE, RECORD
-from tests import factories
 from tests.testapp.models import TaskExecution
 
 pytestmark = [pytest.mark.faults, pytest.mark.services, pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -13,8 +13,8 @@ from apps.projects.models import GitHubAccount
 from apps.provisioning.choices import RunStatus
 from apps.provisioning.models import ProvisioningEvent, ProvisioningRun
 from apps.servers.models import ProviderAccount, Server
-from tests.fakes.time4vps_provider import FakeTime4VPS
 from tests import factories
+from tests.fakes.time4vps_provider import FakeTime4VPS
 from tests.projects.factories import github_account
 from tests.servers.factories import provider_account
 

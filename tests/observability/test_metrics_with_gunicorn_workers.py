@@ -13,9 +13,9 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from tests import factories
 from tests.conftest import start_gunicorn, subprocess_env, wait_for
 from tests.fakes.ports import free_port
-from tests import factories
 from tests.observability.metrics_helpers import total, value
 
 pytestmark = pytest.mark.django_db(transaction=True)
