@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/", ApiRootApi.as_view(), name="api-root"),
     path("api/", include("apps.access.api.urls")),
     path("api/", include("apps.core.api.urls")),
+    path("api/", include("apps.scheduling.api.urls")),
     path("api/", include("apps.servers.api.urls")),
     path("api/", include("apps.projects.api.urls")),
     path("api/", include("apps.monitoring.api.urls")),

@@ -1,7 +1,7 @@
 """The beat lease: which beat process may send periodic tasks (the row is apps.core.models.BeatLease).
 
 Claimed and renewed with one conditional UPDATE whose row count says who won, as the sync
-leases are (apps/core/leases.py), so it works the same on SQLite and PostgreSQL and needs no
+leases are (apps/syncs/leases.py), so it works the same on SQLite and PostgreSQL and needs no
 Redis. Every time is the database's `now()`, never a host's clock: two beats on two hosts
 whose clocks drift still agree on when the lease ran out.
 """

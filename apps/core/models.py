@@ -31,7 +31,7 @@ class SyncedAccount(models.Model):
     """An account that a periodic sync reads from (a provider account, a GitHub account).
 
     Holds the outcome of its last sync, and the sync lease: a lease, not a lock, so a crashed
-    worker's claim simply runs out (apps/core/leases.py).
+    worker's claim simply runs out (apps/syncs/leases.py).
     """
 
     last_sync_at = models.DateTimeField(null=True, blank=True)
@@ -51,6 +51,10 @@ class SyncRun(models.Model):
 
     The account is referenced generically so each domain keeps its own account model;
     `account_name` keeps the run readable after the account is deleted.
+
+    The code that runs syncs lives in apps/syncs; the model stays here because its app label
+    names its permissions (`core.view_syncrun`, `core.run_periodic_task`) and its admin pages
+    (`/admin/core/syncrun/`), which moving it would rename.
     """
 
     kind = models.CharField(max_length=32, choices=SyncKind.choices)

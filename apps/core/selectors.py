@@ -1,4 +1,4 @@
-"""Reads of the core domain: readiness of the platform's dependencies, heartbeat, periodic tasks, sync runs."""
+"""Reads of the core domain: readiness of the platform's dependencies, heartbeat, sync runs."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import QuerySet
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
 
 from apps.core.encryption_services import undecryptable_columns, undecryptable_problem
 from apps.core.models import Heartbeat, SyncRun
@@ -128,10 +127,6 @@ def heartbeat_status(*, now: datetime | None = None) -> HeartbeatStatus:
         beat_stale=stale(heartbeat.beat_sent_at),
         worker_stale=stale(heartbeat.worker_ran_at),
     )
-
-
-def periodic_task_list() -> QuerySet[PeriodicTask]:
-    return PeriodicTask.objects.select_related("interval", "crontab").order_by("name")
 
 
 def sync_run_list() -> QuerySet[SyncRun]:

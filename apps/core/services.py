@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
-from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from django_celery_results.models import GroupResult, TaskResult
-from kombu.exceptions import OperationalError
 
-from apps.audit.choices import AuditAction
-from apps.audit.services import audit_record
 from apps.core.batching import delete_in_batches
-from apps.core.exceptions import ConfigurationError, NotFoundError, ServiceUnavailableError
+from apps.core.exceptions import ConfigurationError
 from apps.core.models import Heartbeat
 from apps.core.schedules import PeriodicTaskSpec, declared_periodic_tasks
 
@@ -123,35 +118,6 @@ def periodic_tasks_register(*, specs: tuple[PeriodicTaskSpec, ...] | None = None
         created.append(spec.name)
     log.info("periodic_tasks_registered", created=created, unchanged=len(unchanged), rezoned=rezoned)
     return RegistrationResult(created=created, unchanged=unchanged, rezoned=rezoned)
-
-
-def periodic_task_run_now(*, periodic_task_id: int) -> str:
-    """Queue one run of a periodic task now, as beat would send it; returns the Celery task id.
-
-    Raises ServiceUnavailableError (the API's 503) when the broker cannot take it.
-    """
-    periodic_task = PeriodicTask.objects.filter(id=periodic_task_id).first()
-    if periodic_task is None:
-        raise NotFoundError(f"periodic task {periodic_task_id} does not exist")
-    try:
-        result = current_app.send_task(
-            periodic_task.task,
-            args=json.loads(periodic_task.args or "[]"),
-            kwargs=json.loads(periodic_task.kwargs or "{}"),
-            queue=periodic_task.queue or None,
-            headers={"periodic_task_name": periodic_task.name},
-        )
-    except OperationalError as error:  # kombu's error once its bounded publish retries are spent
-        log.error("periodic_task_not_queued", periodic_task=periodic_task.name, error=type(error).__name__)
-        raise ServiceUnavailableError("could not queue the task: the task broker is unavailable") from error
-    # The actor is the signed-in user of the admin or API request that asked.
-    audit_record(
-        action=AuditAction.PERIODIC_TASK_RUN,
-        target=periodic_task,
-        detail={"task": periodic_task.task, "celery_task_id": result.id},
-    )
-    log.info("periodic_task_run_now", periodic_task=periodic_task.name, celery_task_id=result.id)
-    return result.id
 
 
 # --- Task results -------------------------------------------------------------------------

@@ -6,9 +6,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from apps.access.admin_checks import permission_check
+from apps.core.admin_runs import runs_queue_from_admin
 from apps.core.admin_secrets import SecretColumnsDeferredMixin, SecretFieldsHiddenFromReadersMixin
-from apps.core.choices import Trigger
-from apps.core.exceptions import ServiceUnavailableError
 from apps.integrations.github import GitHubError
 from apps.projects import selectors, services
 from apps.projects.models import DocChunk, GitHubAccount, Project
@@ -39,19 +38,6 @@ class GitHubAccountForm(forms.ModelForm):
             for problem in problems:
                 self.add_error(field if field in self.fields else None, problem)
         return cleaned
-
-
-def _queue(modeladmin, request: HttpRequest, accounts, queue, what: str) -> None:
-    queued = []
-    for account in accounts:
-        try:
-            queued.append(queue(account=account, trigger=Trigger.OPERATOR, user=request.user))
-        except ServiceUnavailableError as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
-            return
-    if queued:
-        runs = ", ".join(f"#{run.pk}" for run in queued)
-        modeladmin.message_user(request, f"Queued {len(queued)} {what} run(s): {runs}.", messages.SUCCESS)
 
 
 @admin.register(GitHubAccount)
@@ -85,11 +71,11 @@ class GitHubAccountAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
 
     @admin.action(description="Sync now", permissions=["sync"])
     def sync_now(self, request: HttpRequest, queryset: QuerySet[GitHubAccount]) -> None:
-        _queue(self, request, queryset, services.github_sync_queue, "sync")
+        runs_queue_from_admin(self, request, queryset, queue=services.github_sync_queue, what="sync")
 
     @admin.action(description="Index docs now", permissions=["sync"])
     def index_docs_now(self, request: HttpRequest, queryset: QuerySet[GitHubAccount]) -> None:
-        _queue(self, request, queryset, services.docs_index_queue, "docs indexing")
+        runs_queue_from_admin(self, request, queryset, queue=services.docs_index_queue, what="docs indexing")
 
 
 class TopicFilter(admin.SimpleListFilter):

@@ -23,7 +23,7 @@ class GitHubAccount(SyncedAccount):
     enabled = models.BooleanField(default=True, help_text="Disabled accounts are not synced.")
     # Set when GitHub's rate limit stopped a run: scheduled runs wait until then.
     not_before = models.DateTimeField(null=True, blank=True)
-    # The docs indexer's own lease, apart from the sync's (apps/core/leases.py).
+    # The docs indexer's own lease, apart from the sync's (apps/syncs/leases.py).
     docs_lease_owner = models.CharField(max_length=64, blank=True, editable=False)
     docs_lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -4,9 +4,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.access.admin_checks import permission_check
+from apps.core.admin_runs import runs_queue_from_admin
 from apps.core.admin_secrets import SecretFieldsHiddenFromReadersMixin
-from apps.core.choices import Trigger
-from apps.core.exceptions import ServiceUnavailableError
 from apps.integrations.providers import ProviderError
 from apps.integrations.providers.registry import DEFAULT_KIND, adapter_class, credential_help
 from apps.integrations.ssh import InvalidKeyError, parse_private_key
@@ -56,19 +55,6 @@ class ProviderAccountForm(forms.ModelForm):
         return cleaned
 
 
-def _queue_syncs(modeladmin, request: HttpRequest, accounts) -> None:
-    queued = []
-    for account in accounts:
-        try:
-            queued.append(services.server_sync_queue(account=account, trigger=Trigger.OPERATOR, user=request.user))
-        except ServiceUnavailableError as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
-            return
-    if queued:
-        runs = ", ".join(f"#{run.pk}" for run in queued)
-        modeladmin.message_user(request, f"Queued {len(queued)} sync run(s): {runs}.", messages.SUCCESS)
-
-
 @admin.register(ProviderAccount)
 class ProviderAccountAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
     form = ProviderAccountForm
@@ -95,7 +81,7 @@ class ProviderAccountAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin)
 
     @admin.action(description="Sync now", permissions=["sync"])
     def sync_now(self, request: HttpRequest, queryset: QuerySet[ProviderAccount]) -> None:
-        _queue_syncs(self, request, queryset)
+        runs_queue_from_admin(self, request, queryset, queue=services.server_sync_queue, what="sync")
 
 
 class ServerAdmin(RootPasswordRevealViews, SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
@@ -135,7 +121,7 @@ class ServerAdmin(RootPasswordRevealViews, SecretFieldsHiddenFromReadersMixin, a
     @admin.action(description="Sync their accounts now", permissions=["sync"])
     def sync_now(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
         accounts = ProviderAccount.objects.filter(pk__in=queryset.values("provider_account")).distinct()
-        _queue_syncs(self, request, accounts)
+        runs_queue_from_admin(self, request, accounts, queue=services.server_sync_queue, what="sync")
 
 
 class SshKeyForm(forms.ModelForm):

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.access",
     "apps.audit",
+    "apps.scheduling",
     "apps.observability",
     "apps.servers",
     "apps.projects",

@@ -1,6 +1,6 @@
 """The shared comparison of a complete listing with stored rows."""
 
-from apps.core.listings import listing_diff
+from apps.syncs.listings import listing_diff
 
 FIELDS = ("name",)
 

@@ -11,7 +11,6 @@ from contextlib import closing
 import pytest
 
 from apps.core.choices import FINISHED_SYNC_STATUSES, SyncStatus, Trigger
-from apps.core.leases import sync_lease_holder
 from apps.core.models import SyncRun
 from apps.integrations.providers.time4vps import circuit_reset
 from apps.provisioning.choices import Phase, RunStatus
@@ -21,6 +20,7 @@ from apps.servers import task_names as server_task_names
 from apps.servers.choices import Lifecycle
 from apps.servers.models import ProviderAccount, Server
 from apps.servers.services import server_sync_now, server_sync_queue
+from apps.syncs.leases import sync_lease_holder
 from tests.conftest import start_worker, wait_for
 from tests.faults.db_helpers import (
     backends_waiting_on_a_lock,

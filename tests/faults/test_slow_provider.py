@@ -9,12 +9,12 @@ import time
 import pytest
 
 from apps.core.choices import FINISHED_SYNC_STATUSES, SyncStatus, Trigger
-from apps.core.leases import sync_lease_holder
 from apps.core.models import SyncRun
 from apps.integrations.providers.time4vps import circuit_reset
 from apps.servers import task_names
 from apps.servers.models import ProviderAccount, Server
 from apps.servers.services import server_sync_queue
+from apps.syncs.leases import sync_lease_holder
 from tasks import app as celery_app
 from tests.conftest import start_worker, wait_for
 from tests.faults.db_helpers import record_figures

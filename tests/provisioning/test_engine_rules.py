@@ -19,13 +19,13 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerConnectionError
 
+from apps.core import queueing
 from apps.core.exceptions import ServiceUnavailableError
 from apps.monitoring.models import Incident
 from apps.provisioning import task_names
 from apps.provisioning.choices import PHASES_BY_KIND, Phase, PhaseStatus, RunKind, RunStatus
 from apps.provisioning.models import ProvisioningRun
 from apps.provisioning.services import run_cancel, run_retry
-from apps.provisioning.services import transitions as run_transitions
 from apps.provisioning.services.engine import MAX_ERROR_LENGTH
 from apps.provisioning.services.phase_results import Done, PhaseError, Wait
 from apps.provisioning.services.requests import run_create
@@ -60,9 +60,10 @@ def run():
 
 @contextmanager
 def broker_down():
-    """The broker refuses every message (a Redis that is down), at the one place phase tasks are sent."""
+    """The broker refuses every message (a Redis that is down), at the one place runs are sent
+    (apps/core/queueing.py, which phase tasks go through)."""
     refused = BrokerConnectionError("[Errno 111] Connection refused")
-    with mock.patch.object(run_transitions, "current_app") as app:
+    with mock.patch.object(queueing, "current_app") as app:
         app.send_task.side_effect = refused
         yield
 

@@ -13,10 +13,10 @@ from rest_framework.test import APIClient
 
 from apps.core.choices import SyncKind, SyncStatus, Trigger
 from apps.core.models import SyncRun
-from apps.core.sync_runs import sync_run_create
 from apps.servers.choices import Connection, Lifecycle, ProviderStatus
 from apps.servers.models import ProviderAccount, Server
 from apps.servers.services import server_sync_now, server_sync_run
+from apps.syncs.runs import sync_run_create
 from tests.roles import user_with_role
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from apps.core.choices import SyncStatus
-from apps.core.leases import sync_lease_claim
 from apps.integrations.providers.time4vps import circuit_state
 from apps.servers.choices import Lifecycle
 from apps.servers.models import ProviderAccount, Server
 from apps.servers.services import server_sync_now, server_sync_run
+from apps.syncs.leases import sync_lease_claim
 
 pytestmark = pytest.mark.django_db
 

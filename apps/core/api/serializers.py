@@ -1,36 +1,8 @@
-from django_celery_beat.models import PeriodicTask
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.choices import SyncAccountType
 from apps.core.models import SyncRun
-
-
-class PeriodicTaskOutputSerializer(serializers.ModelSerializer):
-    schedule = serializers.SerializerMethodField()
-
-    class Meta:
-        model = PeriodicTask
-        fields = [
-            "id",
-            "name",
-            "task",
-            "enabled",
-            "schedule",
-            "expire_seconds",
-            "last_run_at",
-            "total_run_count",
-            "date_changed",
-            "description",
-        ]
-        read_only_fields = fields
-
-    def get_schedule(self, obj: PeriodicTask) -> str:
-        return str(obj.schedule_str if hasattr(obj, "schedule_str") else obj.scheduler)
-
-
-class QueuedTaskOutputSerializer(serializers.Serializer):
-    task_id = serializers.CharField()
 
 
 class HeartbeatOutputSerializer(serializers.Serializer):

@@ -8,7 +8,5 @@ router.register("sync-runs", views.SyncRunViewSet, basename="sync-run")
 
 urlpatterns = [
     *router.urls,
-    path("periodic-tasks/", views.PeriodicTaskListApi.as_view(), name="periodic-task-list"),
-    path("periodic-tasks/<int:pk>/run/", views.PeriodicTaskRunApi.as_view(), name="periodic-task-run"),
     path("system/heartbeat/", views.HeartbeatApi.as_view(), name="heartbeat"),
 ]

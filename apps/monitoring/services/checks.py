@@ -47,6 +47,7 @@ from apps.monitoring.services.notifications import notifications_queue
 from apps.servers.choices import Connection, HealthStatus, Lifecycle
 from apps.servers.models import Server, SshKey
 from apps.servers.services import servers_health_record
+from apps.servers.ssh_targets import NO_ADDRESS, NO_KEY, default_login_key, login_key
 
 log = structlog.get_logger(__name__)
 ALL_KINDS = tuple(IncidentKind)
@@ -73,7 +74,7 @@ def health_check_candidates() -> QuerySet[Server]:
 
 
 def _target(server: Server, default_key: SshKey | None) -> Target:
-    key = server.ssh_key or default_key
+    key = login_key(server, default_key=default_key)
     return Target(
         server_id=server.pk,
         local=server.connection == Connection.LOCAL,
@@ -137,9 +138,9 @@ def check_target(target: Target) -> Outcome:
         if target.local:
             result = run_local_checks(commands=commands, command_timeout=settings.HEALTH_COMMAND_TIMEOUT_SECONDS)
         elif not target.private_key:
-            raise ValidationError("no SSH key: give the server a key or mark one key as the default")
+            raise ValidationError(NO_KEY)
         elif not target.host:
-            raise ValidationError("no address: the server has no IP and no SSH host")
+            raise ValidationError(NO_ADDRESS)
         else:
             result = run_checks(
                 host=target.host,
@@ -221,7 +222,7 @@ def _check_and_record(server_ids: list[int]) -> tuple[list[Outcome], list[Incide
     servers = {s.pk: s for s in Server.objects.filter(pk__in=server_ids).select_related("ssh_key")}
     if not servers:
         return [], []
-    default_key = SshKey.objects.filter(is_default=True).first()
+    default_key = default_login_key()
     targets = [_target(server, default_key) for server in servers.values()]
     with ThreadPoolExecutor(max_workers=max(1, min(settings.HEALTH_CHECK_CONCURRENCY, len(targets)))) as pool:
         outcomes = list(pool.map(check_target, targets))

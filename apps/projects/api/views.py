@@ -1,10 +1,11 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.api.query import query_input
+from apps.core.api.writes import ServiceWritesMixin
 from apps.core.choices import Trigger
 from apps.projects import selectors, services
 from apps.projects.api.filters import ProjectFilter
@@ -24,33 +25,33 @@ from apps.projects.models import GitHubAccount, Project
 RANKING_HEADER = "X-Search-Ranking"
 
 
+@extend_schema_view(
+    create=extend_schema(request=GitHubAccountInputSerializer, responses={201: GitHubAccountOutputSerializer}),
+    partial_update=extend_schema(request=GitHubAccountInputSerializer, responses=GitHubAccountOutputSerializer),
+)
 class GitHubAccountViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ServiceWritesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """GitHub organizations. Tokens and private keys are write-only: no answer ever contains them."""
 
     queryset = GitHubAccount.objects.none()  # for the schema; requests use the selector
     serializer_class = GitHubAccountOutputSerializer
+    input_serializer_class = GitHubAccountInputSerializer
     permissions_by_action = {"sync": "projects.sync_githubaccount"}
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return selectors.github_account_list()
 
-    @extend_schema(request=GitHubAccountInputSerializer, responses={201: GitHubAccountOutputSerializer})
-    def create(self, request: Request, *args, **kwargs) -> Response:
-        data = GitHubAccountInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        account = services.github_account_create(data=data.validated_data)
-        return Response(GitHubAccountOutputSerializer(account).data, status=status.HTTP_201_CREATED)
+    def create_record(self, data):
+        return services.github_account_create(data=data)
 
-    @extend_schema(request=GitHubAccountInputSerializer, responses=GitHubAccountOutputSerializer)
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:
-        account = self.get_object()
-        data = GitHubAccountInputSerializer(account, data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        account = services.github_account_update(account=account, data=data.validated_data)
-        return Response(GitHubAccountOutputSerializer(account).data)
+    def update_record(self, instance, data):
+        return services.github_account_update(account=instance, data=data)
 
     @extend_schema(request=None, responses={202: RunQueuedOutputSerializer})
     @action(detail=True, methods=["post"])

@@ -7,9 +7,9 @@ from typing import Any
 import structlog
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from django.conf import settings
-from django.db import transaction
 
 from apps.core.exceptions import ValidationError
+from apps.core.synced_accounts import synced_account_create, synced_account_update
 from apps.core.validators import outbound_url_problems
 from apps.projects.choices import GitHubAuthKind
 from apps.projects.github import github_client_for
@@ -51,28 +51,20 @@ def github_account_problems(values: dict[str, Any]) -> dict[str, list[str]]:
     return problems
 
 
-def _validated(account: GitHubAccount) -> None:
+def _validated(account: GitHubAccount, changed: list[str] | None) -> None:
     problems = github_account_problems({name: getattr(account, name) for name in ACCOUNT_FIELDS})
     if problems:
         raise ValidationError(problems)
 
 
-@transaction.atomic
 def github_account_create(*, data: dict[str, Any]) -> GitHubAccount:
-    account = GitHubAccount(**{name: data[name] for name in ACCOUNT_FIELDS if name in data})
-    _validated(account)
-    account.save()
+    account = synced_account_create(GitHubAccount, data=data, fields=ACCOUNT_FIELDS, validate=_validated)
     log.info("github_account_created", github_account_id=account.pk, auth_kind=account.auth_kind)
     return account
 
 
-@transaction.atomic
 def github_account_update(*, account: GitHubAccount, data: dict[str, Any]) -> GitHubAccount:
-    changed = [name for name in ACCOUNT_FIELDS if name in data]
-    for name in changed:
-        setattr(account, name, data[name])
-    _validated(account)
-    account.save(update_fields=[*changed, "updated_at"])
+    changed = synced_account_update(account, data=data, fields=ACCOUNT_FIELDS, validate=_validated)
     log.info("github_account_updated", github_account_id=account.pk, fields=changed)
     return account
 

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from apps.core.choices import SyncKind, Trigger
 from apps.core.models import SyncRun
-from apps.core.sync_runs import sync_run_create, sync_run_execute
 from apps.integrations.github import DocFile, GitHubError, GitHubNotFoundError, GitHubRateLimitedError
 from apps.projects.choices import ProjectState
 from apps.projects.docs_index import (
@@ -39,6 +38,8 @@ from apps.projects.docs_index.vectors import STORED_DTYPE
 from apps.projects.github import github_client_for
 from apps.projects.models import DocChunk, GitHubAccount, Project
 from apps.projects.services.sync import docs_index_queue, pause_for_rate_limit, schedulable_accounts
+from apps.syncs.runner import SyncRunner
+from apps.syncs.runs import sync_run_create
 
 log = structlog.get_logger(__name__)
 DOCS_LEASE = "docs_lease"
@@ -216,33 +217,38 @@ class SomeProjectsFailed(Exception):
     """The run finished, but some repositories could not be read (each named in the message)."""
 
 
-def _index(account: GitHubAccount, counts: dict[str, int]) -> None:
-    progress = IndexCounts()
-    try:
-        _index_account(account, progress)
-    finally:
-        counts.update(updated=progress.indexed, unchanged=progress.unchanged, removed=progress.cleared)
-        log.info(
-            "docs_index_progress",
-            github_account_id=account.pk,
-            files_read=progress.files_read,
-            files_kept=progress.files_kept,
-            files_skipped=progress.files_skipped,
-        )
-    if progress.errors:
-        raise SomeProjectsFailed("; ".join(progress.errors))
+class DocsIndexRunner(SyncRunner):
+    """An indexing of one GitHub account's docs, under the account's docs lease (beside its sync)."""
+
+    kind = SyncKind.DOCS_INDEX
+    account_model = GitHubAccount
+    expected_errors = (GitHubError, BudgetExhausted, SomeProjectsFailed)
+    lease = DOCS_LEASE
+    # The account's "last sync" is github_sync's; the run itself says how indexing went.
+    on_account = False
+
+    def lease_ttl(self) -> timedelta:
+        return timedelta(seconds=settings.DOCS_INDEX_TIME_LIMIT + 60)
+
+    def work(self, account: GitHubAccount, counts: dict[str, int]) -> None:
+        progress = IndexCounts()
+        try:
+            _index_account(account, progress)
+        finally:
+            counts.update(updated=progress.indexed, unchanged=progress.unchanged, removed=progress.cleared)
+            log.info(
+                "docs_index_progress",
+                github_account_id=account.pk,
+                files_read=progress.files_read,
+                files_kept=progress.files_kept,
+                files_skipped=progress.files_skipped,
+            )
+        if progress.errors:
+            raise SomeProjectsFailed("; ".join(progress.errors))
+
+    def failure_message(self, account: GitHubAccount, error: Exception) -> str | None:
+        return pause_for_rate_limit(account, error)
 
 
 def docs_index_run(*, sync_run_id: int) -> SyncRun | None:
-    return sync_run_execute(
-        sync_run_id=sync_run_id,
-        kind=SyncKind.DOCS_INDEX,
-        account_model=GitHubAccount,
-        lease_ttl=timedelta(seconds=settings.DOCS_INDEX_TIME_LIMIT + 60),
-        work=_index,
-        expected_errors=(GitHubError, BudgetExhausted, SomeProjectsFailed),
-        on_failure=pause_for_rate_limit,
-        lease=DOCS_LEASE,
-        # The account's "last sync" is github_sync's; the run itself says how indexing went.
-        on_account=False,
-    )
+    return DocsIndexRunner().execute(sync_run_id)

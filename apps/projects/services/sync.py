@@ -18,12 +18,13 @@ from django.utils import timezone
 
 from apps.core.choices import SyncKind, Trigger
 from apps.core.models import SyncRun
-from apps.core.sync_runs import SyncRunPaused, sync_run_create, sync_run_execute, sync_run_queue, sync_run_unfinished
 from apps.integrations.github import GitHubError, GitHubRateLimitedError
 from apps.projects import task_names
 from apps.projects.github import github_client_for
 from apps.projects.models import GitHubAccount, Project
 from apps.projects.services.write import projects_write
+from apps.syncs.runner import SyncRunner, SyncRunPaused
+from apps.syncs.runs import sync_run_create, sync_run_queue, sync_run_unfinished
 
 log = structlog.get_logger(__name__)
 
@@ -72,7 +73,8 @@ def github_sync_now(*, account: GitHubAccount, trigger: Trigger = Trigger.OPERAT
 
 
 def pause_for_rate_limit(account: GitHubAccount, error: Exception) -> str | None:
-    """on_failure of github runs: a rate-limited run pauses the account until GitHub's reset."""
+    """The failure message of GitHub runs (sync, docs indexing): a rate-limited run pauses the
+    account until GitHub's reset."""
     reset_at = getattr(error, "reset_at", None)
     if not isinstance(error, RateBudgetExhausted | GitHubRateLimitedError) or reset_at is None:
         return None
@@ -92,14 +94,19 @@ def _check_budget(client, account: GitHubAccount) -> None:
         )
 
 
-def github_sync_run(*, sync_run_id: int) -> SyncRun | None:
-    """Run one queued sync. Safe to call again for the same run (a redelivered task)."""
-    run = SyncRun.objects.filter(pk=sync_run_id, kind=SyncKind.GITHUB_SYNC).only("trigger").first()
-    scheduled = run is not None and run.trigger == Trigger.SCHEDULE
+class GitHubSyncRunner(SyncRunner):
+    """A sync of one GitHub account: its repositories, written as Project rows."""
 
-    def sync(account: GitHubAccount, counts: dict[str, int]) -> None:
+    kind = SyncKind.GITHUB_SYNC
+    account_model = GitHubAccount
+    expected_errors = (GitHubError, RateBudgetExhausted)
+
+    def lease_ttl(self) -> timedelta:
+        return sync_lease_ttl()
+
+    def work(self, account: GitHubAccount, counts: dict[str, int]) -> None:
         # An operator's request tries anyway; the schedule waits for the rate-limit pause to end.
-        if scheduled and account.not_before and account.not_before > timezone.now():
+        if self.run.trigger == Trigger.SCHEDULE and account.not_before and account.not_before > timezone.now():
             raise SyncRunPaused(f"paused by GitHub's rate limit until {account.not_before.isoformat()}")
         with github_client_for(account) as client:
             _check_budget(client, account)
@@ -111,14 +118,12 @@ def github_sync_run(*, sync_run_id: int) -> SyncRun | None:
         GitHubAccount.objects.filter(pk=account.pk).update(not_before=None)
         if written.created or written.updated:
             # New or pushed repositories get their docs indexed now, not at the next 10-minute run.
-            docs_index_queue(account=account, trigger=run.trigger if run else Trigger.SCHEDULE)
+            docs_index_queue(account=account, trigger=self.run.trigger)
 
-    return sync_run_execute(
-        sync_run_id=sync_run_id,
-        kind=SyncKind.GITHUB_SYNC,
-        account_model=GitHubAccount,
-        lease_ttl=sync_lease_ttl(),
-        work=sync,
-        expected_errors=(GitHubError, RateBudgetExhausted),
-        on_failure=pause_for_rate_limit,
-    )
+    def failure_message(self, account: GitHubAccount, error: Exception) -> str | None:
+        return pause_for_rate_limit(account, error)
+
+
+def github_sync_run(*, sync_run_id: int) -> SyncRun | None:
+    """Run one queued sync. Safe to call again for the same run (a redelivered task)."""
+    return GitHubSyncRunner().execute(sync_run_id)

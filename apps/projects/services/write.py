@@ -14,10 +14,10 @@ from typing import Any
 from django.db import transaction
 
 from apps.core.batching import batches
-from apps.core.listings import WriteCounts, listing_diff
 from apps.integrations.github import Repository
 from apps.projects.choices import ProjectState, Visibility
 from apps.projects.models import GitHubAccount, Project
+from apps.syncs.listings import WriteCounts, listing_diff
 
 BATCH_SIZE = 500
 GITHUB_FIELDS = (

@@ -20,7 +20,6 @@ from django.conf import settings
 
 from apps.core.exceptions import ValidationError
 from apps.integrations.ansible import run_playbook
-from apps.integrations.ssh import ssh_host_problem
 from apps.provisioning.models import ProvisioningRun
 from apps.provisioning.services.ansible_processes import ansible_process_record, ansible_process_stop
 from apps.provisioning.services.context import PhaseContext
@@ -31,6 +30,7 @@ from apps.provisioning.services.targets import platform_key_for
 from apps.provisioning.services.workdirs import private_dir_prefix, run_dirs_remove, work_dir_prefix, work_root
 from apps.servers.choices import Connection
 from apps.servers.models import Server
+from apps.servers.ssh_targets import ssh_address_problem
 
 
 class CancelWatch:
@@ -88,11 +88,9 @@ def _target(server: Server, work_dir: str) -> dict:
     except ValidationError as error:
         raise PhaseError(str(error), retryable=False) from None
     host = server.effective_ssh_host
-    problem = ssh_host_problem(host)
-    if problem:  # stored around the model's validator, or an IP the provider reported badly
-        raise PhaseError(
-            f"refusing the SSH address {host!r}: {problem}; correct the server's SSH host", retryable=False
-        )
+    problem = ssh_address_problem(host)
+    if problem:
+        raise PhaseError(problem, retryable=False)
     pattern = host if server.ssh_port == 22 else f"[{host}]:{server.ssh_port}"
     host_vars = {"ansible_host": host, "ansible_port": server.ssh_port, "ansible_user": server.ssh_user}
     return {

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.core.exceptions import ValidationError
-from apps.integrations.ssh import SshAuthenticationError, SshError, run_checks, run_local_checks, ssh_host_problem
+from apps.integrations.ssh import SshAuthenticationError, SshError, run_checks, run_local_checks
 from apps.monitoring.choices import IncidentKind
 from apps.monitoring.services import incidents_close, notifications_queue
 from apps.provisioning.services.context import PhaseContext
@@ -21,6 +21,7 @@ from apps.provisioning.services.targets import platform_key_for
 from apps.servers.choices import Connection, RootPasswordState
 from apps.servers.models import Server
 from apps.servers.services import server_host_key_pin
+from apps.servers.ssh_targets import ssh_address_problem
 
 READY_COMMAND = {"ready": "true"}
 
@@ -37,14 +38,9 @@ def step(ctx: PhaseContext) -> Done | Wait:
         key = platform_key_for(server)
     except ValidationError as error:
         raise PhaseError(str(error), retryable=False) from None
-    if not server.effective_ssh_host:
-        raise PhaseError("no address: the server has no IP and no SSH host", retryable=False)
-    problem = ssh_host_problem(server.effective_ssh_host)
+    problem = ssh_address_problem(server.effective_ssh_host)
     if problem:  # waiting would not help: the address is refused before every connection
-        raise PhaseError(
-            f"refusing the SSH address {server.effective_ssh_host!r}: {problem}; correct the server's SSH host",
-            retryable=False,
-        )
+        raise PhaseError(problem, retryable=False)
     try:
         try:
             result = _login(server, private_key=key.private_key, commands=READY_COMMAND)

@@ -24,10 +24,10 @@ meanwhile gets `Superseded` and stops without recording anything.
 from __future__ import annotations
 
 import structlog
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from apps.core.db_connections import broken_connections_close, connection_lost
+from apps.core.db_connections import broken_connections_close
+from apps.core.failures import FailureKind, failure_classify
 from apps.provisioning.choices import ACTIVE_RUN_STATUSES, PHASES_BY_KIND, Phase
 from apps.provisioning.models import ProvisioningRun
 from apps.provisioning.services import transitions
@@ -74,20 +74,21 @@ def phase_execute(*, run_id: int, phase: Phase, token: int, step: Step) -> str:
 def _run_step(ctx: PhaseContext, step: Step) -> str:
     try:
         outcome = step(ctx)
-    except PhaseError as error:
-        return _failed(ctx, str(error), retryable=error.retryable)
-    except SoftTimeLimitExceeded:
-        return _failed(ctx, "timed out: the phase went past its time limit", retryable=True)
     except (Superseded, transitions.PhaseNotSent):
         raise
     except Exception as error:
-        if connection_lost(error):
+        failure = failure_classify(error, expected=(PhaseError,))
+        if failure.kind is FailureKind.EXPECTED:
+            return _failed(ctx, failure.detail, retryable=error.retryable)
+        if failure.kind is FailureKind.TIMED_OUT:
+            return _failed(ctx, "timed out: the phase went past its time limit", retryable=True)
+        if failure.kind is FailureKind.CONNECTION_LOST:
             # The database connection broke under the step: record the retry on a fresh one.
             ctx.log.warning("provisioning_phase_database_connection_lost", error=type(error).__name__)
             broken_connections_close()
             return _failed(ctx, "the database connection was lost", retryable=True)
         ctx.log.exception("provisioning_phase_crashed")
-        return _failed(ctx, f"internal error ({type(error).__name__})", retryable=True)
+        return _failed(ctx, f"internal error ({failure.detail})", retryable=True)
     if isinstance(outcome, Wait):
         transitions.phase_wait(
             run_id=ctx.run.pk, token=ctx.token, record_id=ctx.record.pk, phase=ctx.record.phase, seconds=outcome.seconds

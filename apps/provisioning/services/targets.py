@@ -8,13 +8,14 @@ import socket
 from apps.core.exceptions import ValidationError
 from apps.servers.choices import Connection
 from apps.servers.models import Server, SshKey
+from apps.servers.ssh_targets import NO_KEY, default_login_key
 
 
 def platform_key_for(server: Server) -> SshKey:
     """The server's own key, else the default key. Raises ValidationError when there is none."""
-    key = server.ssh_key or SshKey.objects.filter(is_default=True).first()
+    key = server.ssh_key or default_login_key()
     if key is None:
-        raise ValidationError("no SSH key: give the server a key or mark one key as the default")
+        raise ValidationError(NO_KEY)
     return key
 
 

@@ -26,13 +26,13 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from celery import current_app
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from apps.core.exceptions import ServiceUnavailableError
+from apps.core.queueing import send_on_commit
 from apps.provisioning import task_names
 from apps.provisioning.choices import ACTIVE_RUN_STATUSES, PhaseStatus, RunKind, RunStatus
 from apps.provisioning.limits import lease_length, stall_bound
@@ -60,23 +60,23 @@ def phase_send(*, run_id: int, phase: str, token: int, countdown: float | None =
     cannot take it.
     """
 
-    def send() -> None:
-        try:
-            current_app.send_task(
-                task_names.PHASE_TASKS[phase], kwargs={"run_id": run_id, "token": token}, countdown=countdown
-            )
-        except Exception as error:
-            failed = run_not_queued(
-                run_id=run_id,
-                token=token,
-                message=f"could not queue the run: broker unavailable ({type(error).__name__})",
-            )
-            log.error(
-                "provisioning_phase_not_sent", run_id=run_id, phase=phase, run_failed=failed, error=type(error).__name__
-            )
-            raise PhaseNotSent("could not queue the run: the task broker is unavailable") from error
+    def refused(error: Exception) -> Exception:
+        failed = run_not_queued(
+            run_id=run_id,
+            token=token,
+            message=f"could not queue the run: broker unavailable ({type(error).__name__})",
+        )
+        log.error(
+            "provisioning_phase_not_sent", run_id=run_id, phase=phase, run_failed=failed, error=type(error).__name__
+        )
+        return PhaseNotSent("could not queue the run: the task broker is unavailable")
 
-    transaction.on_commit(send)
+    send_on_commit(
+        task_names.PHASE_TASKS[phase],
+        kwargs={"run_id": run_id, "token": token},
+        countdown=countdown,
+        on_refused=refused,
+    )
 
 
 def _lease_until() -> ExpressionWrapper:

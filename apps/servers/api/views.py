@@ -1,10 +1,11 @@
 from django.db.models import ProtectedError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.api.writes import ServiceWritesMixin
 from apps.core.choices import Trigger
 from apps.core.exceptions import ConflictError
 from apps.servers import selectors, services
@@ -21,13 +22,18 @@ from apps.servers.api.serializers import (
 from apps.servers.models import ProviderAccount, Server, SshKey
 
 
-class ProviderAccountViewSet(viewsets.ModelViewSet):
+@extend_schema_view(
+    create=extend_schema(request=ProviderAccountInputSerializer, responses={201: ProviderAccountOutputSerializer}),
+    partial_update=extend_schema(request=ProviderAccountInputSerializer, responses=ProviderAccountOutputSerializer),
+)
+class ProviderAccountViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     """Provider accounts. The password is write-only: no answer ever contains it."""
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     # For the schema generator only: requests go through get_queryset (the selectors).
     queryset = ProviderAccount.objects.none()
     serializer_class = ProviderAccountOutputSerializer
+    input_serializer_class = ProviderAccountInputSerializer
     permissions_by_action = {"sync": "servers.sync_provideraccount"}
     search_fields = ["name", "username"]
     ordering_fields = ["name", "last_sync_at", "created_at"]
@@ -35,20 +41,11 @@ class ProviderAccountViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.provider_account_list()
 
-    @extend_schema(request=ProviderAccountInputSerializer, responses={201: ProviderAccountOutputSerializer})
-    def create(self, request: Request, *args, **kwargs) -> Response:
-        data = ProviderAccountInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        account = services.provider_account_create(data=data.validated_data)
-        return Response(ProviderAccountOutputSerializer(account).data, status=status.HTTP_201_CREATED)
+    def create_record(self, data):
+        return services.provider_account_create(data=data)
 
-    @extend_schema(request=ProviderAccountInputSerializer, responses=ProviderAccountOutputSerializer)
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:
-        account = self.get_object()
-        data = ProviderAccountInputSerializer(account, data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        account = services.provider_account_update(account=account, data=data.validated_data)
-        return Response(ProviderAccountOutputSerializer(account).data)
+    def update_record(self, instance, data):
+        return services.provider_account_update(account=instance, data=data)
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         account = self.get_object()

@@ -6,9 +6,9 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.db import transaction
 
 from apps.core.exceptions import ValidationError
+from apps.core.synced_accounts import synced_account_create, synced_account_update
 from apps.integrations.providers import ProviderError
 from apps.integrations.providers.registry import adapter_class
 from apps.servers.choices import ProviderKind
@@ -42,7 +42,9 @@ def account_problems(
     return problems
 
 
-def _fill_and_validate(account: ProviderAccount, *, check_url: bool = True) -> None:
+def _fill_and_validate(account: ProviderAccount, changed: list[str] | None) -> None:
+    # An unchanged address is not checked again (a stored one may predate a stricter rule).
+    check_url = changed is None or bool({"base_url", "kind"} & set(changed))
     problems = account_problems(
         kind=account.kind, base_url=account.base_url, credentials=account.credentials, check_url=check_url
     )
@@ -52,23 +54,16 @@ def _fill_and_validate(account: ProviderAccount, *, check_url: bool = True) -> N
         account.base_url = adapter_class(account.kind).default_base_url() or ""
 
 
-@transaction.atomic
 def provider_account_create(*, data: dict[str, Any]) -> ProviderAccount:
-    account = ProviderAccount(**{field: data[field] for field in ACCOUNT_FIELDS if field in data})
-    _fill_and_validate(account)
-    account.save()
+    account = synced_account_create(ProviderAccount, data=data, fields=ACCOUNT_FIELDS, validate=_fill_and_validate)
     log.info("provider_account_created", provider_account_id=account.pk, kind=account.kind)
     return account
 
 
-@transaction.atomic
 def provider_account_update(*, account: ProviderAccount, data: dict[str, Any]) -> ProviderAccount:
-    changed = [field for field in ACCOUNT_FIELDS if field in data]
-    for field in changed:
-        setattr(account, field, data[field])
-    _fill_and_validate(account, check_url=bool({"base_url", "kind"} & set(changed)))
-    account.save(update_fields=sorted({*changed, "base_url", "updated_at"}))
-    # Field names only: the values may be secrets.
+    changed = synced_account_update(
+        account, data=data, fields=ACCOUNT_FIELDS, validate=_fill_and_validate, also_saved=("base_url",)
+    )
     log.info("provider_account_updated", provider_account_id=account.pk, fields=changed)
     return account
 

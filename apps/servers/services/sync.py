@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from apps.core.choices import SyncKind, Trigger
 from apps.core.models import SyncRun
-from apps.core.sync_runs import SyncRunPaused, sync_run_create, sync_run_execute, sync_run_queue, sync_run_unfinished
 from apps.integrations.providers import ProviderError, ProviderRateLimited
 from apps.servers import task_names
 from apps.servers.models import ProviderAccount
 from apps.servers.provider import provider_for
 from apps.servers.services.write import InvalidProviderData, servers_write
+from apps.syncs.runner import SyncRunner, SyncRunPaused
+from apps.syncs.runs import sync_run_create, sync_run_queue, sync_run_unfinished
 
 log = structlog.get_logger(__name__)
 
@@ -53,21 +54,19 @@ def server_sync_now(*, account: ProviderAccount, trigger: Trigger = Trigger.OPER
     return server_sync_run(sync_run_id=run.pk)
 
 
-def pause_for_rate_limit(account: ProviderAccount, error: Exception) -> str | None:
-    """on_failure of server syncs: a rate-limited run pauses the account's schedule until the reset."""
-    if not isinstance(error, ProviderRateLimited) or error.reset_at is None:
-        return None
-    ProviderAccount.objects.filter(pk=account.pk).update(not_before=error.reset_at)
-    return f"{error}; stopped, next scheduled run after {error.reset_at.isoformat()}"
+class ServerSyncRunner(SyncRunner):
+    """A sync of one provider account: its listing of servers, written as Server rows."""
 
+    kind = SyncKind.SERVER_SYNC
+    account_model = ProviderAccount
+    expected_errors = (ProviderError, InvalidProviderData)
 
-def server_sync_run(*, sync_run_id: int) -> SyncRun | None:
-    """Run one queued sync. Safe to call again for the same run (a redelivered task)."""
-    run = SyncRun.objects.filter(pk=sync_run_id, kind=SyncKind.SERVER_SYNC).only("trigger").first()
-    scheduled = run is not None and run.trigger == Trigger.SCHEDULE
+    def lease_ttl(self) -> timedelta:
+        return sync_lease_ttl()
 
-    def sync(account: ProviderAccount, counts: dict[str, int]) -> None:
+    def work(self, account: ProviderAccount, counts: dict[str, int]) -> None:
         # An operator's request tries anyway; the schedule waits for the rate-limit pause to end.
+        scheduled = self.run.trigger == Trigger.SCHEDULE
         if scheduled and account.not_before and account.not_before > timezone.now():
             raise SyncRunPaused(f"paused by the provider's rate limit until {account.not_before.isoformat()}")
         with provider_for(account) as provider:
@@ -78,12 +77,14 @@ def server_sync_run(*, sync_run_id: int) -> SyncRun | None:
         if account.not_before is not None:
             ProviderAccount.objects.filter(pk=account.pk).update(not_before=None)
 
-    return sync_run_execute(
-        sync_run_id=sync_run_id,
-        kind=SyncKind.SERVER_SYNC,
-        account_model=ProviderAccount,
-        lease_ttl=sync_lease_ttl(),
-        work=sync,
-        expected_errors=(ProviderError, InvalidProviderData),
-        on_failure=pause_for_rate_limit,
-    )
+    def failure_message(self, account: ProviderAccount, error: Exception) -> str | None:
+        """A rate-limited run pauses the account's schedule until the reset."""
+        if not isinstance(error, ProviderRateLimited) or error.reset_at is None:
+            return None
+        ProviderAccount.objects.filter(pk=account.pk).update(not_before=error.reset_at)
+        return f"{error}; stopped, next scheduled run after {error.reset_at.isoformat()}"
+
+
+def server_sync_run(*, sync_run_id: int) -> SyncRun | None:
+    """Run one queued sync. Safe to call again for the same run (a redelivered task)."""
+    return ServerSyncRunner().execute(sync_run_id)

@@ -16,11 +16,11 @@ from django.db import transaction
 from django.db.models import F
 
 from apps.core.batching import batches
-from apps.core.listings import WriteCounts, listing_diff
 from apps.integrations.providers import ProviderServer
 from apps.integrations.providers.registry import adapter_class
 from apps.servers.choices import Connection, Lifecycle, ProviderStatus
 from apps.servers.models import ProviderAccount, Server
+from apps.syncs.listings import WriteCounts, listing_diff
 
 BATCH_SIZE = 1000
 # Providers allow up to 255 characters per label key and value; more labels than this is not an inventory.
