@@ -13,8 +13,9 @@ from typing import Any, ClassVar
 import structlog
 from celery import current_task
 from django.db.models import Model
+from django.utils import timezone
 
-from apps.core.choices import FINISHED_SYNC_STATUSES, SyncKind, SyncStatus
+from apps.core.choices import FINISHED_SYNC_STATUSES, SyncKind, SyncStatus, Trigger
 from apps.core.db_connections import broken_connections_close, connection_lost
 from apps.core.failures import FailureKind, failure_classify
 from apps.core.models import SyncRun
@@ -58,6 +59,12 @@ class SyncRunner:
     def failure_message(self, account: Any, error: Exception) -> str | None:
         """The message of a run failed by an expected error, or None for the error's own."""
         return None
+
+    def schedule_waits_for_pause(self, account: Any, *, paused_by: str) -> None:
+        """Raise SyncRunPaused for a scheduled run while the account's rate-limit pause
+        (`not_before`) lasts; an operator's request tries anyway."""
+        if self.run.trigger == Trigger.SCHEDULE and account.not_before and account.not_before > timezone.now():
+            raise SyncRunPaused(f"paused by {paused_by} until {account.not_before.isoformat()}")
 
     def execute(self, sync_run_id: int) -> SyncRun | None:
         run = SyncRun.objects.filter(pk=sync_run_id, kind=self.kind).first()

@@ -23,7 +23,7 @@ from apps.projects import task_names
 from apps.projects.github import github_client_for
 from apps.projects.models import GitHubAccount, Project
 from apps.projects.services.write import projects_write
-from apps.syncs.runner import SyncRunner, SyncRunPaused
+from apps.syncs.runner import SyncRunner
 from apps.syncs.runs import sync_run_create, sync_run_queue, sync_run_unfinished
 
 log = structlog.get_logger(__name__)
@@ -105,9 +105,7 @@ class GitHubSyncRunner(SyncRunner):
         return sync_lease_ttl()
 
     def work(self, account: GitHubAccount, counts: dict[str, int]) -> None:
-        # An operator's request tries anyway; the schedule waits for the rate-limit pause to end.
-        if self.run.trigger == Trigger.SCHEDULE and account.not_before and account.not_before > timezone.now():
-            raise SyncRunPaused(f"paused by GitHub's rate limit until {account.not_before.isoformat()}")
+        self.schedule_waits_for_pause(account, paused_by="GitHub's rate limit")
         with github_client_for(account) as client:
             _check_budget(client, account)
             repositories = [repository for page in client.repository_pages() for repository in page]

@@ -15,7 +15,7 @@ from apps.servers import task_names
 from apps.servers.models import ProviderAccount
 from apps.servers.provider import provider_for
 from apps.servers.services.write import InvalidProviderData, servers_write
-from apps.syncs.runner import SyncRunner, SyncRunPaused
+from apps.syncs.runner import SyncRunner
 from apps.syncs.runs import sync_run_create, sync_run_queue, sync_run_unfinished
 
 log = structlog.get_logger(__name__)
@@ -65,10 +65,7 @@ class ServerSyncRunner(SyncRunner):
         return sync_lease_ttl()
 
     def work(self, account: ProviderAccount, counts: dict[str, int]) -> None:
-        # An operator's request tries anyway; the schedule waits for the rate-limit pause to end.
-        scheduled = self.run.trigger == Trigger.SCHEDULE
-        if scheduled and account.not_before and account.not_before > timezone.now():
-            raise SyncRunPaused(f"paused by the provider's rate limit until {account.not_before.isoformat()}")
+        self.schedule_waits_for_pause(account, paused_by="the provider's rate limit")
         with provider_for(account) as provider:
             listing = provider.list_servers()
         if len({server.provider_id for server in listing}) != len(listing):
