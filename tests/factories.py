@@ -26,10 +26,12 @@ def server(*, account: ProviderAccount | None = None, **values) -> Server:
     return Server.objects.create(provider_account=account or provider_account(), provider_id=str(number), **values)
 
 
-def incident(*, on: Server, kind: str, severity: str, status: str = "open", opened_at: datetime | None = None):
+def incident(
+    *, on: Server, kind: str, severity: str, status: str = "open", opened_at: datetime | None = None, message: str = ""
+):
     moment = opened_at or timezone.now()
     return Incident.objects.create(
-        server=on, kind=kind, severity=severity, status=status, opened_at=moment, last_seen_at=moment
+        server=on, kind=kind, severity=severity, status=status, message=message, opened_at=moment, last_seen_at=moment
     )
 
 

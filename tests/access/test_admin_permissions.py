@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from django.contrib import admin
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.core.admin_secrets import SecretFieldsHiddenFromReadersMixin, encrypted_field_names
 from apps.core.models import SyncRun
 from apps.monitoring.choices import IncidentKind, IncidentStatus, Severity
-from apps.monitoring.models import Incident, NotificationChannel
+from apps.monitoring.models import NotificationChannel
 from apps.projects.models import GitHubAccount
 from apps.servers.models import Server, SshKey
+from tests import factories
 from tests.roles import user_with_role
 from tests.servers.factories import provider_account
 
@@ -38,10 +38,7 @@ def fleet():
     channel = NotificationChannel.objects.create(
         name="hook", kind="webhook", target="https://hooks.example.com/x", secret=SECRETS["channel"]
     )
-    now = timezone.now()
-    incident = Incident.objects.create(
-        server=server, kind=IncidentKind.UNREACHABLE, severity=Severity.CRITICAL, opened_at=now, last_seen_at=now
-    )
+    incident = factories.incident(on=server, kind=IncidentKind.UNREACHABLE, severity=Severity.CRITICAL)
     return {
         "account": account,
         "server": server,

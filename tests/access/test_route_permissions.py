@@ -15,11 +15,12 @@ from rest_framework.test import APIClient
 from apps.core.models import SyncRun
 from apps.core.services import periodic_tasks_register
 from apps.monitoring.choices import IncidentKind, Severity
-from apps.monitoring.models import HealthCheck, Incident
+from apps.monitoring.models import HealthCheck
 from apps.projects.models import GitHubAccount, Project
 from apps.provisioning.choices import Phase, RunStatus
 from apps.provisioning.models import ProvisioningRun
 from apps.servers.models import Server, SshKey
+from tests import factories
 from tests.roles import api_client_as, user_with_role
 from tests.servers.factories import provider_account
 
@@ -115,9 +116,7 @@ def world() -> dict[str, int]:
     key = SshKey.objects.create(name="k", private_key="unused", public_key="ssh-ed25519 AAAA", fingerprint="SHA256:x")
     now = timezone.now()
     HealthCheck.objects.create(server=server, checked_at=now, duration_ms=5, outcome="healthy")
-    incident = Incident.objects.create(
-        server=server, kind=IncidentKind.UNREACHABLE, severity=Severity.CRITICAL, opened_at=now, last_seen_at=now
-    )
+    incident = factories.incident(on=server, kind=IncidentKind.UNREACHABLE, severity=Severity.CRITICAL, opened_at=now)
     run = ProvisioningRun.objects.create(
         server=server, playbook="baseline.yml", status=RunStatus.FAILED, phase=Phase.ANSIBLE, finished_at=now
     )

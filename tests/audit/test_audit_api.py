@@ -23,15 +23,7 @@ EVENTS = "/api/audit-events/"
 @pytest.fixture
 def incident():
     server = factories.server(hostname="web1")
-    now = timezone.now()
-    return Incident.objects.create(
-        server=server,
-        kind=IncidentKind.UNREACHABLE,
-        severity=Severity.CRITICAL,
-        message="no answer",
-        opened_at=now,
-        last_seen_at=now,
-    )
+    return factories.incident(on=server, kind=IncidentKind.UNREACHABLE, severity=Severity.CRITICAL, message="no answer")
 
 
 def test_acknowledging_an_incident_records_who_what_and_the_outcome(incident):

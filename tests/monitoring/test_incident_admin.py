@@ -12,6 +12,7 @@ from apps.monitoring.choices import IncidentKind, IncidentStatus, Severity
 from apps.monitoring.models import Incident
 from apps.servers.models import Server
 from apps.servers.services.write import servers_write
+from tests import factories
 from tests.roles import user_with_role
 from tests.servers.factories import listing, provider_account
 
@@ -23,14 +24,8 @@ INCIDENTS = "/admin/monitoring/incident/"
 @pytest.fixture
 def incident() -> Incident:
     servers_write(account=provider_account(), listing=listing([1]), now=timezone.now())
-    now = timezone.now()
-    return Incident.objects.create(
-        server=Server.objects.get(),
-        kind=IncidentKind.DISK_WARNING,
-        severity=Severity.WARNING,
-        message="/ is 85% full",
-        opened_at=now,
-        last_seen_at=now,
+    return factories.incident(
+        on=Server.objects.get(), kind=IncidentKind.DISK_WARNING, severity=Severity.WARNING, message="/ is 85% full"
     )
 
 

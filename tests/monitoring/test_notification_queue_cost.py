@@ -10,6 +10,7 @@ from apps.monitoring.services import notifications_announce, notifications_queue
 from apps.monitoring.services.incidents import IncidentEvent
 from apps.servers.models import Server
 from apps.servers.services.write import servers_write
+from tests import factories
 from tests.servers.factories import listing, provider_account
 
 pytestmark = pytest.mark.django_db
@@ -40,13 +41,12 @@ def open_incidents(count: int) -> list[Incident]:
     servers_write(account=provider_account(), listing=listing(range(1, count + 1)), now=timezone.now())
     now = timezone.now()
     return [
-        Incident.objects.create(
-            server=server,
+        factories.incident(
+            on=server,
             kind=IncidentKind.UNREACHABLE,
             severity=Severity.CRITICAL,
             message="connection refused",
             opened_at=now,
-            last_seen_at=now,
         )
         for server in Server.objects.all()
     ]
