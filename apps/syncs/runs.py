@@ -13,6 +13,7 @@ from typing import Any
 
 import structlog
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
@@ -79,7 +80,13 @@ def sync_run_finish(
     on_account: bool = True,
 ) -> None:
     """Record a run's outcome on the run and, with `on_account`, as the account's last sync
-    (update(), not save(): an operator may be editing the account at the same moment)."""
+    (update(), not save(): an operator may be editing the account at the same moment). One
+    transaction: whoever sees the run finished sees the account's record of it too."""
+    with transaction.atomic():
+        _finish(run=run, account_model=account_model, status=status, error=error, counts=counts, on_account=on_account)
+
+
+def _finish(*, run, account_model, status, error, counts, on_account) -> None:
     now = timezone.now()
     error = error[:MAX_ERROR_LENGTH]
     SyncRun.objects.filter(pk=run.pk).update(status=status, finished_at=now, error=error, **(counts or {}))
