@@ -1,9 +1,9 @@
 """The admin site's one explicit composition: model admins that several apps contribute to.
 
 Django's admin discovers each app's admin module, and each app registers its own models there.
-The Server is extended by other apps (monitoring adds health, provisioning its pages), so it is
-registered here instead, once every app's admin module has been imported, from the parts named
-below in the order they appear on the page.
+The Server is extended by other apps (monitoring adds health, provisioning its pages, jobs its
+latest jobs and "run a job here"), so it is registered here instead, once every app's admin
+module has been imported, from the parts named below in the order they appear on the page.
 """
 
 from django.contrib.admin.apps import AdminConfig
@@ -19,11 +19,13 @@ def register_composed_admins() -> None:
     from django.contrib import admin
 
     from apps.core.admin_composition import compose_model_admin
+    from apps.jobs.admin import ServerJobsAdmin
     from apps.monitoring.admin import ServerHealthAdmin
     from apps.provisioning.admin import ServerProvisioningAdmin
     from apps.servers.admin import ServerAdmin
     from apps.servers.models import Server
 
     admin.site.register(
-        Server, compose_model_admin("ServerAdmin", ServerAdmin, ServerHealthAdmin, ServerProvisioningAdmin)
+        Server,
+        compose_model_admin("ServerAdmin", ServerAdmin, ServerHealthAdmin, ServerProvisioningAdmin, ServerJobsAdmin),
     )

@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/", include("apps.projects.api.urls")),
     path("api/", include("apps.monitoring.api.urls")),
     path("api/", include("apps.provisioning.api.urls")),
+    path("api/", include("apps.jobs.api.urls")),
     path("api/", include("apps.audit.api.urls")),
     # Any other /api/.../ is the JSON 404 below, also with DEBUG on (Django would show its page
     # listing every route). Ending in "/", so a path missing its slash is still redirected to it.

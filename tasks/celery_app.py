@@ -2,6 +2,8 @@ import os
 
 from celery import Celery
 
+from tasks.worker_presence import WorkerPresence
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("platform")
@@ -14,9 +16,14 @@ app.conf.imports = (
     "tasks.projects",
     "tasks.monitoring",
     "tasks.provisioning",
+    "tasks.jobs",
     "tasks.audit",
+    "tasks.scheduling",
 )
 app.set_default()
+
+# Each worker records itself (queues, concurrency, heartbeat) for the admin's Workers page.
+app.steps["worker"].add(WorkerPresence)
 
 # Signal handlers (structured log context, heartbeat bookkeeping) for every process.
 import tasks.signals  # noqa: E402,F401

@@ -71,11 +71,14 @@ def _watch_beat_publishing(**_: Any) -> None:
 
 @signals.worker_ready.connect
 def _trigger_provisioning(sender: Any = None, **_: Any) -> None:
-    """A worker that starts resumes what a dead one left: runs pending or stalled (idempotent)."""
+    """A worker that starts resumes what a dead one left: runs pending or stalled, jobs whose
+    worker died (idempotent)."""
+    from apps.jobs import task_names as jobs_tasks
     from apps.provisioning import task_names as provisioning_tasks
 
     try:
         sender.app.send_task(provisioning_tasks.TRIGGER)
+        sender.app.send_task(jobs_tasks.RECLAIM)
     except Exception:  # the broker is down: the periodic trigger will do it
         structlog.get_logger(__name__).warning("provisioner_trigger_not_queued", exc_info=True)
 

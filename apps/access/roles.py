@@ -24,7 +24,9 @@ READABLE_APPS = (
     "projects",
     "monitoring",
     "provisioning",
+    "jobs",
     "audit",
+    "scheduling",
     "django_celery_beat",
     "django_celery_results",
 )
@@ -41,6 +43,13 @@ OPERATOR_PERMISSIONS = (
     "monitoring.run_health_check",
     "monitoring.handle_incident",
     "provisioning.run_provisioning",
+    "jobs.launch_jobtemplate",
+    "jobs.add_jobtemplate",
+    "jobs.change_jobtemplate",
+    "jobs.delete_jobtemplate",
+    "jobs.add_jobschedule",
+    "jobs.change_jobschedule",
+    "jobs.delete_jobschedule",
 )
 
 # An admin holds every permission of these apps (accounts, keys, channels, users, tokens,

@@ -56,6 +56,7 @@ AUDITED_MODELS = (
             "ssh_port",
             "ssh_user",
             "notes",
+            "labels",
             "ssh_key",
             "expects_docker",
             "disk_mounts",

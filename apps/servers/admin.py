@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.text import smart_split
 
 from apps.access.admin_checks import permission_check
 from apps.core.admin_runs import runs_queue_from_admin
@@ -13,8 +14,10 @@ from apps.servers import services
 from apps.servers.admin_reveal import RootPasswordRevealViews
 from apps.servers.choices import ProviderKind
 from apps.servers.models import ProviderAccount, Server, SshKey
+from apps.servers.selectors import server_label_q
 from apps.servers.services.accounts import CREDENTIAL_FIELDS, account_problems
 from apps.servers.services.write import PROVIDER_FIELDS
+from apps.servers.validators import MAX_LABELS, label_term_parse, labels_from_text, labels_text
 
 
 class ProviderAccountForm(forms.ModelForm):
@@ -84,10 +87,38 @@ class ProviderAccountAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin)
         runs_queue_from_admin(self, request, queryset, queue=services.server_sync_queue, what="sync")
 
 
+class LabelsFormField(forms.Field):
+    """Labels as `key=value` lines in a text box: readable and editable, unlike raw JSON."""
+
+    widget = forms.Textarea(attrs={"rows": 5, "cols": 60, "placeholder": "role=web\nenv=prod"})
+
+    def prepare_value(self, value):
+        return labels_text(value) if isinstance(value, dict) else value
+
+    def to_python(self, value) -> dict[str, str]:
+        return labels_from_text(value or "")
+
+
+class ServerForm(forms.ModelForm):
+    labels = LabelsFormField(
+        required=False,
+        help_text=(
+            f"One key=value per line, at most {MAX_LABELS}. Keys: lower-case letters, digits and . _ / -, "
+            "up to 63 characters; values: letters, digits and . _ -, up to 63 characters (may be empty). "
+            "Job selectors and the label filters match these and the provider's labels."
+        ),
+    )
+
+    class Meta:
+        model = Server
+        fields = ["labels"]  # the admin adds the other fields of its fieldsets
+
+
 class ServerAdmin(RootPasswordRevealViews, SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
     """The servers app's part of the Server admin. Registered by config/admin.py, composed with
     the parts other apps contribute (AdminAdditions)."""
 
+    form = ServerForm
     list_display = (
         "__str__",
         "ip",
@@ -97,19 +128,22 @@ class ServerAdmin(RootPasswordRevealViews, SecretFieldsHiddenFromReadersMixin, a
         "health_status",
         "busy",
         "os",
+        "labels_column",
         "updated_at",
     )
     list_filter = ("provider_account", "provider_status", "lifecycle", "health_status", "busy", "connection")
     search_fields = ("hostname", "label", "ip", "provider_id")
+    search_help_text = "Hostname, label, IP or provider id; a key=value term finds the servers with that label."
     list_select_related = ("provider_account",)
     actions = ["sync_now"]
-    # Sync owns these (PROVIDER_FIELDS); operators change only the access settings and notes.
+    # Sync owns these (PROVIDER_FIELDS); operators change only the access settings, labels and notes.
     provider_fields = ("provider_account", "provider_id", *PROVIDER_FIELDS)
     platform_fields = ("lifecycle", "health_status", "root_password_state", "last_seen_at", "created_at", "updated_at")
-    readonly_fields = (*provider_fields, "connection", *platform_fields)
+    readonly_fields = (*provider_fields, "connection", "provider_labels_text", *platform_fields)
     fieldsets = (
-        ("Provider", {"fields": provider_fields}),
+        ("Provider", {"fields": tuple(name for name in provider_fields if name != "provider_labels")}),
         ("Access (operator-managed)", {"fields": ("connection", "ssh_host", "ssh_port", "ssh_user", "notes")}),
+        ("Labels", {"fields": ("labels", "provider_labels_text")}),
         ("Platform", {"fields": platform_fields}),
     )
 
@@ -117,6 +151,29 @@ class ServerAdmin(RootPasswordRevealViews, SecretFieldsHiddenFromReadersMixin, a
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # servers come from the provider
+
+    @admin.display(description="labels")
+    def labels_column(self, obj: Server) -> str:
+        return ", ".join(labels_text(obj.labels).splitlines())
+
+    @admin.display(description="provider labels")
+    def provider_labels_text(self, obj: Server) -> str:
+        return labels_text(obj.provider_labels) or "-"
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Server], search_term: str):
+        """`key=value` terms match labels (the operator's or the provider's, as the API's `label`
+        filter); every other word searches the search fields as usual."""
+        words = []
+        for term in smart_split(search_term):
+            try:
+                key, value = label_term_parse(term) if "=" in term else (None, None)
+            except ValueError:
+                key = None
+            if key is None:
+                words.append(term)
+            else:
+                queryset = queryset.filter(server_label_q(key, value))
+        return super().get_search_results(request, queryset, " ".join(words))
 
     @admin.action(description="Sync their accounts now", permissions=["sync"])
     def sync_now(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:

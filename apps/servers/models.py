@@ -5,7 +5,7 @@ from apps.core.fields import EncryptedTextField, SecretsDeferredManager
 from apps.core.models import SyncedAccount
 from apps.integrations.providers.registry import DEFAULT_KIND
 from apps.servers.choices import Connection, HealthStatus, Lifecycle, ProviderStatus, RootPasswordState
-from apps.servers.validators import validate_ssh_host
+from apps.servers.validators import validate_labels, validate_ssh_host
 
 
 class ProviderAccount(SyncedAccount):
@@ -95,6 +95,14 @@ class Server(models.Model):
         default=dict, blank=True, help_text="The provider's own labels (key: value), read-only here."
     )
     # --- Operator-managed ---
+    # Matched by filters and job selectors together with provider_labels (an operator's label wins
+    # over a provider's with the same key): apps/servers/selectors.py, never `labels__<key>` lookups.
+    labels = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_labels],
+        help_text="Operators' labels (key: value), for filters and job targets; sync never changes them.",
+    )
     connection = models.CharField(max_length=8, choices=Connection.choices, default=Connection.SSH)
     ssh_host = models.CharField(
         max_length=255,

@@ -32,10 +32,13 @@ CELERY_TASK_QUEUE_NAMES = ("default", "sync", "health", "provisioning")
 CELERY_TASK_ROUTES = {
     "core.*": {"queue": "default"},
     "audit.*": {"queue": "default"},
+    "scheduling.*": {"queue": "default"},
     "servers.*": {"queue": "sync"},
     "projects.*": {"queue": "sync"},
     "monitoring.*": {"queue": "health"},
     "provisioning.*": {"queue": "provisioning"},
+    # Jobs run Ansible, as the provisioning phases do: the same workers.
+    "jobs.*": {"queue": "provisioning"},
 }
 # Every task has limits; a task may lower them, and none may raise its hard limit above
 # CELERY_MAX_TASK_TIME_LIMIT (a test walks the registered tasks to hold that).
@@ -92,3 +95,9 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 BEAT_LEASE_SECONDS = env.int("BEAT_LEASE_SECONDS", default=30)
 # A heartbeat older than this is reported as stale in /health/ready and the admin.
 HEARTBEAT_STALE_AFTER = timedelta(seconds=env.int("HEARTBEAT_STALE_AFTER_SECONDS", default=120))
+# Each worker records itself (apps/scheduling, the admin's Workers page and /api/workers/): a
+# heartbeat this often, shown offline once its last one is older than the bound (system checks
+# scheduling.E001/E002), removed once last heard from more than the retention ago.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)
+WORKER_OFFLINE_AFTER_SECONDS = env.int("WORKER_OFFLINE_AFTER_SECONDS", default=90)
+WORKER_RETENTION_DAYS = env.int("WORKER_RETENTION_DAYS", default=7)

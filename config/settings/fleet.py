@@ -91,6 +91,23 @@ PROVISIONING_LEASE_SECONDS = env.int("PROVISIONING_LEASE_SECONDS", default=30)
 PROVISIONING_STALL_MARGIN_SECONDS = env.int("PROVISIONING_STALL_MARGIN_SECONDS", default=60)
 PROVISIONING_RUN_RETENTION_DAYS = env.int("PROVISIONING_RUN_RETENTION_DAYS", default=90)
 
+# --- Jobs (apps/jobs) ----------------------------------------------------------------------
+# A job's worker holds it under the provisioning lease (PROVISIONING_LEASE_SECONDS): a job whose
+# worker died is failed within a lease and one reclaim interval. A job still queued this long
+# after it was sent (a message the broker lost) is sent again.
+JOBS_QUEUED_STALL_SECONDS = env.int("JOBS_QUEUED_STALL_SECONDS", default=300)
+# The longest time-out a template may set; the job task's hard limit is CELERY_MAX_TASK_TIME_LIMIT.
+JOBS_MAX_TIMEOUT_SECONDS = env.int("JOBS_MAX_TIMEOUT_SECONDS", default=3300)
+JOBS_RETENTION_DAYS = env.int("JOBS_RETENTION_DAYS", default=90)
+# A scheduled launch that arrives this much later than its due time was missed (the platform was
+# down): it is skipped and recorded, not made up.
+JOBS_SCHEDULE_LATE_SECONDS = env.int("JOBS_SCHEDULE_LATE_SECONDS", default=120)
+# A job whose source is a GitHub project gets that commit's tree written into its run directory
+# (apps/projects/services/sources.py), one GitHub request per distinct file: a tree larger than
+# this many bytes, or with more files than this, is refused before anything is downloaded.
+JOBS_SOURCE_MAX_BYTES = env.int("JOBS_SOURCE_MAX_BYTES", default=50 * 1024 * 1024)
+JOBS_SOURCE_MAX_FILES = env.int("JOBS_SOURCE_MAX_FILES", default=2000)
+
 # --- Audit ---------------------------------------------------------------------------------
 # Audit events older than this are deleted by the daily cleanup_audit_events task.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "apps.projects",
     "apps.monitoring",
     "apps.provisioning",
+    "apps.jobs",
     "apps.mcp_server",
     "apps.assistant",
 ]

@@ -14,6 +14,8 @@ from rest_framework.test import APIClient
 
 from apps.core.models import SyncRun
 from apps.core.services import periodic_tasks_register
+from apps.jobs.models import Job, JobHost, JobTemplate
+from apps.jobs.services import schedule_create
 from apps.monitoring.choices import IncidentKind, Severity
 from apps.monitoring.models import HealthCheck
 from apps.projects.models import GitHubAccount, Project
@@ -37,6 +39,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/api/system/heartbeat/"): "viewer",
     ("GET", "/api/periodic-tasks/"): "viewer",
     ("POST", "/api/periodic-tasks/{id}/run/"): "operator",
+    ("GET", "/api/workers/"): "viewer",
+    ("GET", "/api/workers/{hostname}/"): "viewer",
     ("GET", "/api/provider-accounts/"): "viewer",
     ("POST", "/api/provider-accounts/"): "admin",
     ("GET", "/api/provider-accounts/{id}/"): "viewer",
@@ -65,6 +69,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/api/projects/"): "viewer",
     ("GET", "/api/projects/{id}/"): "viewer",
     ("GET", "/api/projects/search/"): "viewer",
+    ("GET", "/api/projects/{id}/playbooks/"): "viewer",
     ("GET", "/api/incidents/"): "viewer",
     ("GET", "/api/incidents/{id}/"): "viewer",
     ("POST", "/api/incidents/{id}/acknowledge/"): "operator",
@@ -74,6 +79,23 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/api/provisioning-runs/{id}/events/"): "viewer",
     ("POST", "/api/provisioning-runs/{id}/retry/"): "operator",
     ("POST", "/api/provisioning-runs/{id}/cancel/"): "operator",
+    ("GET", "/api/job-templates/"): "viewer",
+    ("POST", "/api/job-templates/"): "operator",
+    ("GET", "/api/job-templates/{id}/"): "viewer",
+    ("PATCH", "/api/job-templates/{id}/"): "operator",
+    ("DELETE", "/api/job-templates/{id}/"): "operator",
+    ("POST", "/api/job-templates/{id}/launch/"): "operator",
+    ("GET", "/api/job-templates/{id}/schedules/"): "viewer",
+    ("POST", "/api/job-templates/{id}/schedules/"): "operator",
+    ("GET", "/api/jobs/"): "viewer",
+    ("GET", "/api/jobs/{id}/"): "viewer",
+    ("GET", "/api/jobs/{id}/events/"): "viewer",
+    ("POST", "/api/jobs/{id}/cancel/"): "operator",
+    ("POST", "/api/jobs/{id}/relaunch/"): "operator",
+    ("GET", "/api/schedules/"): "viewer",
+    ("GET", "/api/schedules/{id}/"): "viewer",
+    ("PATCH", "/api/schedules/{id}/"): "operator",
+    ("DELETE", "/api/schedules/{id}/"): "operator",
     ("GET", "/api/audit-events/"): "viewer",
     ("GET", "/api/audit-events/{id}/"): "viewer",
     ("GET", "/api/auth/tokens/"): "authenticated",
@@ -81,6 +103,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/api/auth/tokens/{id}/"): "authenticated",
     ("DELETE", "/api/auth/tokens/{id}/"): "authenticated",
 }
+# The worker that world() records (workers are named by hostname, not id).
+WORKER = "celery@walk.example.com"
 # Routes served outside the schema (the schema itself and its UI).
 OUTSIDE_THE_SCHEMA = {("GET", "/api/schema/"), ("GET", "/api/docs/")}
 # Bodies and query strings that a permitted caller's request is judged with.
@@ -89,14 +113,21 @@ BODIES = {
     ("POST", "/api/ssh-keys/"): {"name": "walk", "is_default": False},
     ("POST", "/api/servers/{id}/run-playbook/"): {"playbook": "baseline.yml"},
     ("POST", "/api/auth/tokens/"): {"name": "walk"},
+    ("POST", "/api/jobs/{id}/relaunch/"): {"hosts": "failed"},
 }
-QUERIES = {("GET", "/api/projects/search/"): {"q": "deploy"}}
+QUERIES = {("GET", "/api/projects/search/"): {"q": "deploy"}, ("GET", "/api/projects/{id}/playbooks/"): {"ref": "main"}}
 # A permitted caller gets a success, or a refusal that is about the request, not about them.
 ALLOWED_ANSWERS = {200, 201, 202, 204, 400, 404, 409}
 # Reads that ask an outside service, which this world's provider account cannot reach.
-ASKS_THE_PROVIDER = {("GET", "/api/servers/{id}/oses/")}
+ASKS_THE_PROVIDER = {("GET", "/api/servers/{id}/oses/"), ("GET", "/api/projects/{id}/playbooks/")}
 # Pages for people: an anonymous browser is sent to the login page instead of a bare 401.
 SENT_TO_LOGIN = {("GET", "/api/docs/")}
+
+
+@pytest.fixture(autouse=True)
+def github_fails_fast(settings):
+    """One attempt at the world's unreachable GitHub, no retries with backoff."""
+    settings.GITHUB_RETRY_ATTEMPTS = 1
 
 
 def schema_routes() -> set[tuple[str, str]]:
@@ -123,12 +154,25 @@ def world() -> dict[str, int]:
     sync_run = SyncRun.objects.create(
         kind="server_sync", status="succeeded", trigger="schedule", account=account, account_name=account.name
     )
-    github = GitHubAccount.objects.create(organization="acme", token="t0ken")
+    # A closed loopback port: the routes that ask GitHub get a 503 at once (github_fails_fast).
+    github = GitHubAccount.objects.create(organization="acme", token="t0ken", base_url="http://127.0.0.1:9/api/v3")
     project = Project.objects.create(account=github, github_id=1, full_name="acme/app", name="app")
     periodic_tasks_register()
     from django_celery_beat.models import PeriodicTask
 
+    from apps.scheduling.services import worker_record_heartbeat
+
+    worker_record_heartbeat(hostname=WORKER, pid=1, started_at=now, queues=["default"], concurrency=1, tasks_running=0)
+
+    template = JobTemplate.objects.create(name="walk", playbook="baseline.yml", target={"servers": [server.pk]})
+    job = Job.objects.create(template=template, name="walk", playbook="baseline.yml", status="failed", finished_at=now)
+    JobHost.objects.create(job=job, server=server, name="web1", alias="web1", status="failed")
+    schedule = schedule_create(template=template, name="walk schedule", interval_seconds=3600)
+
     return {
+        "job-templates": template.pk,
+        "jobs": job.pk,
+        "schedules": schedule.pk,
         "provider-accounts": account.pk,
         "servers": server.pk,
         "ssh-keys": key.pk,
@@ -142,6 +186,7 @@ def world() -> dict[str, int]:
 
 
 def concrete(path: str, ids: dict[str, int], token_id: int | None, audit_id: int | None) -> str:
+    path = path.replace("{hostname}", WORKER)
     if "{id}" not in path:
         return path
     collection = path.split("/")[2]

@@ -7,7 +7,7 @@ from django.conf import settings
 from apps.core.schedules import declared_periodic_tasks
 from tasks import app as celery_app
 
-PLATFORM_PREFIXES = ("core.", "servers.", "projects.", "monitoring.", "provisioning.", "audit.")
+PLATFORM_PREFIXES = ("core.", "servers.", "projects.", "monitoring.", "provisioning.", "jobs.", "audit.", "scheduling.")
 
 
 def platform_tasks():

@@ -84,5 +84,8 @@ def test_every_app_declares_its_periodic_tasks_and_core_collects_them_once_each(
         "provisioner_trigger",
         "provisioning_lease_reclaim",
         "cleanup_provisioning_runs",
+        "jobs_reclaim",
+        "cleanup_jobs",
         "cleanup_audit_events",
+        "cleanup_workers",
     } == set(names)

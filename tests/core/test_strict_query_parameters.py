@@ -16,7 +16,9 @@ from tests.servers.factories import busy, details, provider_account
 
 pytestmark = pytest.mark.django_db
 
-SERVER_PARAMETERS = "busy, format, health_status, lifecycle, ordering, page, provider_account, provider_status, search"
+SERVER_PARAMETERS = (
+    "busy, format, health_status, label, lifecycle, ordering, page, provider_account, provider_status, search"
+)
 
 
 @pytest.fixture

@@ -27,7 +27,11 @@ COLLECTIONS = {
     "github_accounts": "github-account-list",
     "incidents": "incident-list",
     "provisioning_runs": "provisioning-run-list",
+    "job_templates": "job-template-list",
+    "jobs": "job-list",
+    "schedules": "job-schedule-list",
     "periodic_tasks": "periodic-task-list",
+    "workers": "worker-list",
     "audit_events": "audit-event-list",
     "tokens": "api-token-personal-list",
 }

@@ -1,4 +1,4 @@
-"""Run one playbook against one host with ansible-runner, and nothing left behind.
+"""Run one playbook against the hosts of an inventory with ansible-runner, and nothing left behind.
 
 - A fresh private data directory per run, removed afterwards: ansible-runner writes what it is
   given under it, and a reused directory would keep stale values.
@@ -96,11 +96,14 @@ def run_playbook(
     ssh_key: str | None = None,
     known_hosts: str | None = None,
     private_dir_prefix: str = "ansible-",
+    forks: int | None = None,
+    envvars: Mapping[str, str] | None = None,
 ) -> PlaybookResult:
-    """Run `playbook` (a file in `playbook_dir`) against the one host of `inventory`.
+    """Run `playbook` (a file in `playbook_dir`) against the hosts of `inventory`, `forks` at a time.
 
     `known_hosts` ("[host]:port type base64" lines) turns strict host key checking on against
-    exactly those keys. The private data directory is created in `work_root` with a name starting
+    exactly those keys. `envvars` adds to the environment of ansible-playbook (never replacing the
+    settings below). The private data directory is created in `work_root` with a name starting
     with `private_dir_prefix` (so a caller can find one a killed process left). Raises OSError
     when the work directory cannot be created, and ValueError for an `ansible_host` that is not an
     IP address or a host name (it would reach ssh's command line).
@@ -132,7 +135,8 @@ def run_playbook(
     # The Ansible installed beside this interpreter (the platform's pinned one), not whatever the
     # PATH of the worker's service manager finds first.
     bin_dir = Path(sys.executable).parent
-    envvars = {
+    environment = {
+        **(envvars or {}),
         "PATH": os.pathsep.join([str(bin_dir), os.environ.get("PATH", os.defpath)]),
         "ANSIBLE_CONFIG": str(config_file),
         "ANSIBLE_HOME": str(private_dir / "home"),
@@ -149,7 +153,7 @@ def run_playbook(
         if known_hosts is not None:
             known_hosts_file = private_dir / "known_hosts"
             known_hosts_file.write_text(known_hosts)
-            envvars["ANSIBLE_SSH_COMMON_ARGS"] = (
+            environment["ANSIBLE_SSH_COMMON_ARGS"] = (
                 f"-o UserKnownHostsFile={known_hosts_file} -o GlobalKnownHostsFile=/dev/null "
                 "-o StrictHostKeyChecking=yes"
             )
@@ -159,8 +163,9 @@ def run_playbook(
             playbook=playbook,
             inventory=inventory,
             extravars=extravars,
-            envvars=envvars,
+            envvars=environment,
             ssh_key=ssh_key,
+            forks=forks,
             suppress_env_files=True,
             cancel_callback=cancel_callback,
             event_handler=handle_event,
@@ -189,4 +194,6 @@ def process_start_ticks(pid: int) -> int | None:
         return None
     # The command name (field 2) is in parentheses and may hold spaces: count fields after it.
     fields = stat.rsplit(")", 1)[-1].split()
+    if fields and fields[0] in ("Z", "X"):
+        return None  # dead, not yet reaped (where nobody reaps orphans, as in some containers)
     return int(fields[19]) if len(fields) > 19 else None

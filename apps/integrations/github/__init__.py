@@ -6,6 +6,9 @@
                 sha = client.head_commit(repo.full_name, repo.default_branch)
                 readme = client.readme(repo.full_name, sha, max_bytes=200_000)
                 docs = client.docs_files(repo.full_name, sha, max_bytes=200_000, max_files=50)
+        commit = client.commit_sha("acme/app", "v1.2")        # a branch, tag or SHA -> 40-hex
+        for entry in client.tree("acme/app", commit):         # TreeEntry(path, sha, size, type, mode)
+            data = client.blob("acme/app", entry.sha) if entry.type == "blob" else None
 
 Every failure is a `GitHubError`; its `retryable` says whether trying again soon can help, and a
 `GitHubRateLimitedError` says when (`reset_at`): the client never sleeps on a rate limit.
@@ -18,9 +21,10 @@ from .errors import (
     GitHubInvalidResponseError,
     GitHubNotFoundError,
     GitHubRateLimitedError,
+    GitHubTreeTruncatedError,
     GitHubUnavailableError,
 )
-from .models import DocFile, RateBudget, Repository
+from .models import DocFile, RateBudget, Repository, TreeEntry
 
 __all__ = [
     "DocFile",
@@ -30,7 +34,9 @@ __all__ = [
     "GitHubInvalidResponseError",
     "GitHubNotFoundError",
     "GitHubRateLimitedError",
+    "GitHubTreeTruncatedError",
     "GitHubUnavailableError",
     "RateBudget",
     "Repository",
+    "TreeEntry",
 ]

@@ -3,9 +3,10 @@
 Plain values in, dataclasses out (see models.py); every failure is one of the exceptions of
 errors.py. The HTTP side (PyGithub, credentials, the logged and translated requests, paging
 links) is the base class, `GitHubTransport`, in transport.py; reading documentation files out
-of contents and blob answers is in documents.py. The client parses GitHub's JSON itself, so no
-lazy PyGithub object can cost a hidden request per repository, and `ContentFile.decoded_content`'s
-base64-only assertion (files over 1 MB come with encoding "none") never applies.
+of contents and blob answers is in documents.py, commits and trees in trees.py. The client
+parses GitHub's JSON itself, so no lazy PyGithub object can cost a hidden request per
+repository, and `ContentFile.decoded_content`'s base64-only assertion (files over 1 MB come
+with encoding "none") never applies.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from urllib.parse import quote
 
 from apps.integrations.common.closing import ClosingContext
 
-from . import documents, models
-from .errors import GitHubNotFoundError
-from .models import DocFile, RateBudget, Repository
+from . import documents, models, trees
+from .errors import GitHubError, GitHubNotFoundError, GitHubTreeTruncatedError
+from .models import DocFile, RateBudget, Repository, TreeEntry
 from .transport import NAME, GitHubTransport, path_of
 
 
@@ -78,6 +79,52 @@ class GitHubClient(GitHubTransport, ClosingContext):
             raise ValueError("branch must be a non-empty string")
         path = f"{_repo_path(full_name)}/branches/{quote(branch, safe='/')}"
         return self._parse("GET", path, models.parse_head_sha, self._get(path)[1])
+
+    def commit_sha(self, full_name: str, ref: str) -> str:
+        """The 40-digit SHA (lower case) of the commit `ref` names: a branch, a tag or a commit SHA
+        (7+ digits), via `GET /repos/{owner}/{repo}/commits/{ref}`.
+
+        No such ref raises GitHubNotFoundError: GitHub answers 422 "No commit found for SHA: ..."
+        for an unknown ref, 404 for an unknown repository, and 409 for an empty one.
+        """
+        if not isinstance(ref, str) or not ref.strip():
+            raise ValueError("ref must be a branch, tag or commit SHA")
+        path = f"{_repo_path(full_name)}/commits/{quote(ref.strip(), safe='/')}"
+        try:
+            _, body = self._get(path)
+        except GitHubError as error:
+            if type(error) is GitHubError and error.status in (409, 422):
+                raise GitHubNotFoundError(error.message, method="GET", path=path, status=error.status) from None
+            raise
+        return self._parse("GET", path, trees.commit_sha, body)
+
+    def tree(self, full_name: str, sha: str) -> list[TreeEntry]:
+        """Every entry of the tree of commit (or tree) `sha`, recursively, in path order: one request,
+        `GET /repos/{owner}/{repo}/git/trees/{sha}?recursive=1`.
+
+        Directories come as entries of type "tree", files as "blob" (with their size), submodules as
+        "commit". An unknown SHA raises GitHubNotFoundError. When GitHub truncates the listing (over
+        100,000 entries or 7 MB) this raises GitHubTreeTruncatedError rather than return part of it.
+        """
+        if not isinstance(sha, str) or not sha.strip():
+            raise ValueError("sha must be a commit or tree SHA")
+        path = f"{_repo_path(full_name)}/git/trees/{quote(sha.strip(), safe='')}"
+        entries, truncated = self._parse("GET", path, trees.tree_listing, self._get(path, {"recursive": "1"})[1])
+        if truncated:
+            raise GitHubTreeTruncatedError(
+                f"GitHub truncated the tree of {full_name} at {sha[:12]} ({len(entries)} entries listed): "
+                "the repository is too large to be read in one listing",
+                method="GET",
+                path=path,
+                status=200,
+            )
+        return entries
+
+    def blob(self, full_name: str, sha: str) -> bytes:
+        """The bytes of blob `sha` (`GET /repos/{owner}/{repo}/git/blobs/{sha}`), any size up to GitHub's 100 MB."""
+        if not isinstance(sha, str) or not trees.is_sha(sha):
+            raise ValueError("sha must be a 40-digit hex blob SHA")
+        return self._blob(full_name, sha)
 
     def readme(self, full_name: str, ref: str | None, *, max_bytes: int) -> DocFile | None:
         """The repository's README at `ref` (None: the default branch); None when it has none.

@@ -57,3 +57,10 @@ class GitHubInvalidResponseError(GitHubError):
     """GitHub answered with something the client cannot use (not JSON, a field missing or mistyped)."""
 
     retryable = False
+
+
+class GitHubTreeTruncatedError(GitHubError):
+    """GitHub's recursive tree listing was cut short (`truncated: true`: over 100,000 entries or
+    7 MB). The tree cannot be read in one answer; asking again gives the same answer."""
+
+    retryable = False

@@ -64,6 +64,22 @@ class DocFile:
 
 
 @dataclass(frozen=True)
+class TreeEntry:
+    """One entry of a commit's tree, listed recursively (`GET /repos/{o}/{r}/git/trees/{sha}?recursive=1`).
+
+    `type` is "blob" (a file), "tree" (a directory) or "commit" (a submodule); `mode` is git's,
+    as text: "100644" a file, "100755" an executable, "120000" a symbolic link (its blob holds
+    the target path), "040000" a directory, "160000" a submodule. `size` is the blob's in bytes
+    (0 for trees and submodules, which have none); `path` is relative to the tree's root, with "/"."""
+
+    path: str
+    sha: str
+    size: int
+    type: str  # 'blob' | 'tree' | 'commit'
+    mode: str
+
+
+@dataclass(frozen=True)
 class RateBudget:
     """The core REST budget: requests left of `limit` until `reset_at` (aware, UTC)."""
 

@@ -138,9 +138,11 @@ def notifications_queue(*, events: Iterable[IncidentEvent]) -> int:
 
 
 def notifications_announce(*, server, key: str, subject: str, text: str, payload: dict, severity: str) -> int:
-    """Queue a message that is not about an incident (a server provisioned...) to every enabled
-    channel that takes `severity`; `key` makes it once per channel. Returns how many were queued."""
-    if in_maintenance_window(server, now=timezone.now()):
+    """Queue a message that is not about an incident (a server provisioned, a job ended...) to
+    every enabled channel that takes `severity`; `key` makes it once per channel. `server` (None
+    for news about several servers) silences it during its maintenance window. Returns how many
+    were queued."""
+    if server is not None and in_maintenance_window(server, now=timezone.now()):
         log.info("notification_silenced", server_id=server.pk, key=key)
         return 0
     pending = [

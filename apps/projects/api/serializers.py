@@ -148,5 +148,21 @@ def search_results_data(search) -> list[dict]:
     return SearchResultSerializer(results, many=True).data
 
 
+class PlaybooksInputSerializer(serializers.Serializer):
+    ref = serializers.CharField(
+        required=False, max_length=255, help_text="A branch, tag or commit SHA; default: the project's default branch."
+    )
+
+
+class PlaybooksOutputSerializer(serializers.Serializer):
+    ref = serializers.CharField(help_text="The ref asked for (or the default branch).")
+    commit = serializers.CharField(help_text="The 40-digit SHA of the commit the ref named.")
+    playbooks = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=".yml/.yaml files at the top level and under playbooks/ (not roles/, group_vars/, "
+        "collections/, ...), in path order (docs/projects.md).",
+    )
+
+
 class RunQueuedOutputSerializer(serializers.Serializer):
     run_id = serializers.IntegerField()

@@ -12,6 +12,8 @@ from apps.projects.api.filters import ProjectFilter
 from apps.projects.api.serializers import (
     GitHubAccountInputSerializer,
     GitHubAccountOutputSerializer,
+    PlaybooksInputSerializer,
+    PlaybooksOutputSerializer,
     ProjectOutputSerializer,
     RunQueuedOutputSerializer,
     SearchInputSerializer,
@@ -66,7 +68,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     queryset = Project.objects.none()  # for the schema; requests use the selector
     serializer_class = ProjectOutputSerializer
-    permissions_by_action = {"search": "projects.view_project"}
+    permissions_by_action = {"search": "projects.view_project", "playbooks": "projects.view_project"}
     filterset_class = ProjectFilter
     search_fields = ["full_name", "description", "summary"]
     ordering_fields = ["full_name", "pushed_at", "created_at", "docs_indexed_at"]
@@ -93,3 +95,17 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         response = Response(search_results_data(search))
         response[RANKING_HEADER] = search.ranking.value
         return response
+
+    @extend_schema(parameters=[PlaybooksInputSerializer], responses=PlaybooksOutputSerializer)
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def playbooks(self, request: Request, pk: str | None = None) -> Response:
+        """The playbooks in the repository at `ref` (default: the default branch), read from GitHub now.
+
+        400 with field errors for a ref that names no branch, tag or commit; 503 when GitHub cannot answer.
+        """
+        params = query_input(request, PlaybooksInputSerializer)
+        project = self.get_object()
+        ref = params.get("ref") or project.default_branch
+        commit = services.project_ref_resolve(project=project, ref=ref, field="ref")
+        playbooks = services.project_playbooks(project=project, ref=commit, field="ref")
+        return Response(PlaybooksOutputSerializer({"ref": ref, "commit": commit, "playbooks": playbooks}).data)

@@ -20,7 +20,7 @@ from django.conf import settings
 
 from apps.core.exceptions import ValidationError
 from apps.integrations.ansible import run_playbook
-from apps.provisioning.models import ProvisioningRun
+from apps.provisioning.models import ProvisioningEvent, ProvisioningRun
 from apps.provisioning.services.ansible_processes import ansible_process_record, ansible_process_stop
 from apps.provisioning.services.context import PhaseContext
 from apps.provisioning.services.events import EventRecorder
@@ -34,13 +34,15 @@ from apps.servers.ssh_targets import ssh_address_problem
 
 
 class CancelWatch:
-    """ansible-runner's cancel callback: True once the run is no longer this attempt's (canceled
-    by an operator, or taken over after its lease ran out), as the lease keeper found."""
+    """ansible-runner's cancel callback (called about every second): writes the events waiting to
+    be stored, and says True once the run is no longer this attempt's (canceled by an operator,
+    or taken over after its lease ran out), as the lease keeper found."""
 
-    def __init__(self, ctx: PhaseContext) -> None:
-        self.ctx = ctx
+    def __init__(self, ctx: PhaseContext, recorder: EventRecorder) -> None:
+        self.ctx, self.recorder = ctx, recorder
 
     def __call__(self) -> bool:
+        self.recorder.tick()
         return self.ctx.lost
 
     @property
@@ -122,8 +124,10 @@ def step(ctx: PhaseContext) -> Done | Wait:
         raise PhaseError(str(error), retryable=False) from None
     ansible_process_stop(run_id=ctx.run.pk)  # an earlier attempt's, if it still runs here
     run_dirs_remove(run_id=ctx.run.pk)  # and what an earlier attempt killed with its worker left
-    recorder = EventRecorder(run_id=ctx.run.pk, attempt=ctx.record.attempts, guard=ctx.owned)
-    watch = CancelWatch(ctx)
+    recorder = EventRecorder(
+        model=ProvisioningEvent, owner={"run_id": ctx.run.pk}, extra={"attempt": ctx.record.attempts}, guard=ctx.owned
+    )
+    watch = CancelWatch(ctx, recorder)
     controller_errors = ControllerErrorWatch()
 
     def on_event(event_data: dict) -> None:

@@ -1,4 +1,4 @@
-"""Ansible's events of a run, stored in batches as they arrive (the API streams them by `seq`)."""
+"""Ansible's events of a run or a job, stored in batches as they arrive (the API streams them by `seq`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import models
 from django.db.models import Max
 from django.utils import timezone
 
-from apps.provisioning.models import ProvisioningEvent
 from apps.provisioning.services.phase_results import Superseded
 
 MAX_STDOUT_CHARS = 64_000
@@ -27,27 +27,31 @@ def _created(value: Any) -> datetime:
 
 
 class EventRecorder:
-    """Collects a run's events and writes them `batch_size` at a time, or every `interval` seconds.
+    """Collects the events of one owner (a run, a job) and writes them `batch_size` at a time, or
+    every `interval` seconds.
 
-    `seq` continues after the events of earlier attempts, so the output of a run reads in order.
-    Each write happens inside `guard()` (the attempt's ownership check): once the run is no longer
-    this attempt's, nothing more is written.
+    `model` is the event model (ProvisioningEvent, JobEvent), `owner` the field naming its owner
+    ({"run_id": 7}) and `extra` fields every event of this recorder carries ({"attempt": 2}).
+    `seq` continues after the owner's events of earlier attempts, so the output reads in order.
+    Each write happens inside `guard()` (the attempt's ownership check): once the owner is no
+    longer this attempt's, nothing more is written.
     """
 
     def __init__(
         self,
         *,
-        run_id: int,
-        attempt: int,
+        model: type[models.Model],
+        owner: dict[str, int],
+        extra: dict[str, Any] | None = None,
         batch_size: int = 50,
         interval: float = 1.0,
         guard: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
     ) -> None:
-        self.run_id, self.attempt, self.guard = run_id, attempt, guard
+        self.model, self.owner, self.extra, self.guard = model, owner, extra or {}, guard
         self.superseded = False
         self.batch_size, self.interval = batch_size, interval
-        self.base = ProvisioningEvent.objects.filter(run_id=run_id).aggregate(last=Max("seq"))["last"] or 0
-        self.pending: list[ProvisioningEvent] = []
+        self.base = model.objects.filter(**owner).aggregate(last=Max("seq"))["last"] or 0
+        self.pending: list[models.Model] = []
         self.last_flush = time.monotonic()
         self.count = 0
         self.last_failure = ""
@@ -63,10 +67,10 @@ class EventRecorder:
             self.last_failure = f"task {task!r} failed on {host}" + (f": {message[0][:300]}" if message else "")
         self.count += 1
         self.pending.append(
-            ProvisioningEvent(
-                run_id=self.run_id,
+            self.model(
+                **self.owner,
+                **self.extra,
                 seq=self.base + int(event_data.get("counter") or self.count),
-                attempt=self.attempt,
                 event=name[:64],
                 host=host[:255],
                 task=task[:500],
@@ -76,7 +80,16 @@ class EventRecorder:
                 created_at=_created(event_data.get("created")),
             )
         )
-        if len(self.pending) >= self.batch_size or time.monotonic() - self.last_flush >= self.interval:
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+        else:
+            self.tick()
+
+    def tick(self) -> None:
+        """Write what is pending once `interval` has passed since the last write. Called with each
+        event and from ansible-runner's cancel callback (about every second), so output printed
+        before a long quiet task is stored within a second, not when the next event arrives."""
+        if self.pending and time.monotonic() - self.last_flush >= self.interval:
             self.flush()
 
     def flush(self) -> None:
@@ -84,7 +97,7 @@ class EventRecorder:
             try:
                 with self.guard():
                     # ignore_conflicts: a redelivered attempt may write a seq an earlier one wrote.
-                    ProvisioningEvent.objects.bulk_create(self.pending, ignore_conflicts=True)
+                    self.model.objects.bulk_create(self.pending, ignore_conflicts=True)
             except Superseded:
                 self.superseded = True
         self.pending = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from .themes import THEMES, Theme
@@ -55,6 +56,40 @@ def blob_sha(content: bytes) -> str:
     return hashlib.sha1(b"blob %d\x00" % len(content) + content, usedforsecurity=False).hexdigest()
 
 
+FILE_MODE = "100644"  # every sandbox file is a plain, non-executable file
+TREE_MODE = "040000"  # as GitHub's trees API shows a directory's mode (git stores "40000")
+
+
+def tree_shas(blobs: Mapping[str, str]) -> dict[str, str]:
+    """Git's tree id of every directory of these files ({path: blob SHA}), keyed by the
+    directory's path ("" is the root): SHA-1 of "tree <size>\\0" and the entries ("<mode> <name>\\0"
+    and the 20-byte id), sorted as git sorts them (a directory's name as if it ended in "/")."""
+    children: dict[str, dict[str, tuple[str, str]]] = {"": {}}
+    for path in blobs:
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            children.setdefault("/".join(parts[:depth]), {})
+    for path, sha in blobs.items():
+        parent, _, name = path.rpartition("/")
+        children[parent][name] = (FILE_MODE, sha)
+    shas: dict[str, str] = {}
+    for directory in sorted(children, key=lambda path: path.count("/") if path else -1, reverse=True):
+        entries = children[directory]
+        body = b"".join(
+            f"{mode.lstrip('0')} {name}".encode() + b"\x00" + bytes.fromhex(sha)
+            for name, (mode, sha) in sorted(entries.items(), key=lambda item: _git_order(*item))
+        )
+        shas[directory] = hashlib.sha1(b"tree %d\x00" % len(body) + body, usedforsecurity=False).hexdigest()
+        if directory:
+            parent, _, name = directory.rpartition("/")
+            children[parent][name] = (TREE_MODE, shas[directory])
+    return shas
+
+
+def _git_order(name: str, entry: tuple[str, str]) -> bytes:
+    return name.encode() + (b"/" if entry[0] == TREE_MODE else b"")
+
+
 def repo_values(organization: str, n: int) -> dict[str, object]:
     """Every field of seeded repository n (1-based) of `organization`."""
     if not 1 <= n <= MAX_REPOS:
@@ -88,7 +123,8 @@ def _slug(text: str) -> str:
 
 
 def repo_files(organization: str, n: int) -> dict[str, bytes]:
-    """The files of seeded repository n: a README and a few docs (one in a subdirectory)."""
+    """The files of seeded repository n: a README and a few docs (one in a subdirectory), and
+    a small Ansible content set (ansible_files)."""
     theme, name = theme_for(n), repo_name(n)
     port = 8000 + n % 1000
     components = "\n".join(f"- **{component}** {what}." for component, what in theme.components)
@@ -119,4 +155,60 @@ def repo_files(organization: str, n: int) -> dict[str, bytes]:
     encoded = {path: text.encode() for path, text in files.items()}
     if n % 4 == 0:
         encoded["docs/diagram.png"] = DIAGRAM_PNG
-    return encoded
+    return encoded | ansible_files(n)
+
+
+# A collection the deploy-pipeline repositories name but do not vendor, and that no Ansible
+# installation ships: launching a job from one shows the platform's "vendor it" message.
+UNVENDORED_COLLECTION = "sandbox_internal.rollout"
+
+
+def ansible_files(n: int) -> dict[str, bytes]:
+    """Playbooks a job can run against any host, harmless everywhere: playbooks/ping.yml and
+    playbooks/site.yml (ping, a debug message, `uname -a` that changes nothing). The
+    deploy-pipeline repositories also have collections/requirements.yml naming a collection
+    they do not vendor (UNVENDORED_COLLECTION) beside one every Ansible package ships."""
+    theme, name = theme_for(n), repo_name(n)
+    ping = (
+        "---\n"
+        f"# {name}: is every host reachable?\n"
+        "- name: Ping every host\n"
+        "  hosts: all\n"
+        "  gather_facts: false\n"
+        "  tasks:\n"
+        "    - name: Ping\n"
+        "      ansible.builtin.ping:\n"
+    )
+    site = (
+        "---\n"
+        f"# {name}: a harmless look at every host ({theme.title.lower()}).\n"
+        f"- name: Check the hosts of {name}\n"
+        "  hosts: all\n"
+        "  gather_facts: false\n"
+        "  tasks:\n"
+        "    - name: Ping\n"
+        "      ansible.builtin.ping:\n"
+        "\n"
+        "    - name: Say where the play runs\n"
+        "      ansible.builtin.debug:\n"
+        f'        msg: "{name} checks {{{{ inventory_hostname }}}}"\n'
+        "\n"
+        "    - name: Show the kernel\n"
+        "      ansible.builtin.command: uname -a\n"
+        "      register: kernel\n"
+        "      changed_when: false\n"
+        "\n"
+        "    - name: Report the kernel\n"
+        "      ansible.builtin.debug:\n"
+        "        var: kernel.stdout\n"
+    )
+    files = {"playbooks/ping.yml": ping, "playbooks/site.yml": site}
+    if theme.slug == "deploy-pipeline":
+        files["collections/requirements.yml"] = (
+            "---\n"
+            "collections:\n"
+            "  - name: community.general\n"
+            f"  - name: {UNVENDORED_COLLECTION}\n"
+            '    version: ">=1.4.0"\n'
+        )
+    return {path: text.encode() for path, text in files.items()}

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from apps.core.exceptions import NotFoundError
+from apps.core.exceptions import NotFoundError, PlatformError
 from apps.sandbox.github import catalog
 from apps.sandbox.github.services import RateState
 from apps.sandbox.models import SandboxGitHubRequestCount, SandboxRepoFile, SandboxRepository
@@ -24,6 +24,12 @@ BASE64_LINE = 60  # GitHub wraps base64 content in lines of 60 characters
 README = re.compile(r"^readme(\.[a-z0-9]+)?$", re.IGNORECASE)
 README_PREFERENCE = ("README.md", "README.markdown", "README.rst", "README.txt", "README")
 MAX_REPO_ID = 2**63 - 1
+
+
+class CommitNotFoundError(PlatformError):
+    """GitHub's answer to `GET .../commits/{ref}` for a ref that names no commit: 422."""
+
+    status_code = 422
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -153,6 +159,78 @@ def sandbox_github_check_ref(repo: SandboxRepository, ref: str | None) -> None:
     raise NotFoundError(f"No commit found for the ref {ref}")
 
 
+def _names_head(repo: SandboxRepository, ref: str) -> bool:
+    if ref in (repo.default_branch, f"refs/heads/{repo.default_branch}", f"heads/{repo.default_branch}"):
+        return True
+    return len(ref) >= 7 and repo.head_sha.startswith(ref.lower())
+
+
+def _tree_shas(repo: SandboxRepository) -> dict[str, str]:
+    return catalog.tree_shas(dict(SandboxRepoFile.objects.filter(repository=repo).values_list("path", "sha")))
+
+
+def sandbox_github_commit(repo: SandboxRepository, ref: str, *, api_root: str, web_root: str) -> dict[str, Any]:
+    """GET /repos/{o}/{r}/commits/{ref}: the one commit, named by the default branch or its SHA
+    (7+ digits); anything else is GitHub's 422 "No commit found for SHA: <ref>"."""
+    if not _names_head(repo, ref):
+        raise CommitNotFoundError(f"No commit found for SHA: {ref}")
+    api = f"{api_root}repos/{repo.organization}/{repo.name}"
+    tree = _tree_shas(repo)[""]
+    signature = {"name": "Sandbox", "email": "sandbox@example.com", "date": _iso(repo.pushed_at)}
+    return {
+        "sha": repo.head_sha,
+        "node_id": _node_id("C_", int(repo.head_sha[:12], 16)),
+        "commit": {
+            "author": signature,
+            "committer": signature,
+            "message": "Sandbox commit",
+            "tree": {"sha": tree, "url": f"{api}/git/trees/{tree}"},
+            "url": f"{api}/git/commits/{repo.head_sha}",
+            "comment_count": 0,
+        },
+        "url": f"{api}/commits/{repo.head_sha}",
+        "html_url": f"{web_root}{repo.organization}/{repo.name}/commit/{repo.head_sha}",
+        "parents": [],
+        "files": [],
+    }
+
+
+def sandbox_github_tree(repo: SandboxRepository, sha: str, *, recursive: bool, api_root: str) -> dict[str, Any]:
+    """GET /repos/{o}/{r}/git/trees/{sha}[?recursive=1]: the tree of the head commit (its SHA or the
+    default branch name), or of any directory (its tree SHA), with git's real tree ids. Entries are
+    in path order, directories as "tree" entries (no size); `truncated` is always false."""
+    trees = _tree_shas(repo)
+    if _names_head(repo, sha):
+        root = ""
+    else:
+        root = next((path for path, tree_sha in trees.items() if tree_sha == sha.lower()), None)
+        if root is None:
+            raise NotFoundError("Not Found")
+    api = f"{api_root}repos/{repo.organization}/{repo.name}"
+    prefix = f"{root}/" if root else ""
+    entries = []
+    for path, tree_sha in trees.items():
+        if path.startswith(prefix) and path != root:
+            entries.append(
+                {"path": path[len(prefix) :], "mode": catalog.TREE_MODE, "type": "tree", "sha": tree_sha}
+                | {"url": f"{api}/git/trees/{tree_sha}"}
+            )
+    rows = SandboxRepoFile.objects.filter(repository=repo, path__startswith=prefix).values_list("path", "sha", "size")
+    for path, blob_sha, size in rows:
+        entries.append(
+            {"path": path[len(prefix) :], "mode": catalog.FILE_MODE, "type": "blob", "sha": blob_sha, "size": size}
+            | {"url": f"{api}/git/blobs/{blob_sha}"}
+        )
+    if not recursive:
+        entries = [entry for entry in entries if "/" not in entry["path"]]
+    return {
+        "sha": trees[root],
+        "url": f"{api}/git/trees/{trees[root]}",
+        "tree": sorted(entries, key=lambda entry: entry["path"]),
+        "truncated": False,
+    }
+
+
 def sandbox_github_branch_as_dict(repo: SandboxRepository, branch: str, *, api_root: str) -> dict[str, Any]:
     if branch != repo.default_branch:
         raise NotFoundError("Branch not found")
@@ -215,19 +293,21 @@ def sandbox_github_contents(
         return _file_as_dict(repo, file, api_root=api_root, web_root=web_root)
     prefix = f"{path}/" if path else ""
     rows = SandboxRepoFile.objects.filter(repository=repo, path__startswith=prefix).values_list("path", "size", "sha")
-    files, directories = [], {}
+    files, directories, below = [], set(), {}
     for file_path, size, sha in rows:
         rest = file_path[len(prefix) :]
+        below[rest] = sha
         head, slash, _ = rest.partition("/")
         if slash:
-            directories.setdefault(prefix + head, []).append(sha)
+            directories.add(head)
         else:
             files.append((file_path, size, sha))
     if not files and not directories:
         raise NotFoundError("Not Found")
+    trees = catalog.tree_shas(below)  # a directory's id depends only on what is below it
     entries = [_entry(repo, "file", p, size, sha, api_root=api_root, web_root=web_root) for p, size, sha in files] + [
-        _entry(repo, "dir", p, 0, catalog.commit_sha(*sorted(shas)), api_root=api_root, web_root=web_root)
-        for p, shas in directories.items()
+        _entry(repo, "dir", prefix + name, 0, trees[name], api_root=api_root, web_root=web_root)
+        for name in sorted(directories)
     ]
     return sorted(entries, key=lambda entry: entry["name"])
 

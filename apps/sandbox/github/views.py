@@ -213,6 +213,20 @@ def branch(request: HttpRequest, branch: str, **kwargs: str) -> dict[str, Any]:
 
 
 @github_endpoint("GET")
+def commit(request: HttpRequest, ref: str, **kwargs: str) -> dict[str, Any]:
+    repo = _repo(request, kwargs)
+    return selectors.sandbox_github_commit(repo, ref, api_root=_api_root(request), web_root=_web_root(request))
+
+
+@github_endpoint("GET")
+def tree(request: HttpRequest, sha: str, **kwargs: str) -> dict[str, Any]:
+    """As GitHub: any value of `recursive` (even 0 or false) lists the whole tree; without it, one level."""
+    repo = _repo(request, kwargs)
+    recursive = "recursive" in request.GET
+    return selectors.sandbox_github_tree(repo, sha, recursive=recursive, api_root=_api_root(request))
+
+
+@github_endpoint("GET")
 def readme(request: HttpRequest, **kwargs: str) -> dict[str, Any]:
     repo = _repo(request, kwargs)
     selectors.sandbox_github_check_ref(repo, request.GET.get("ref"))

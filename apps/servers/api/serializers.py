@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.fields import SecretField
@@ -5,7 +6,34 @@ from apps.integrations.providers.registry import ADAPTERS, DEFAULT_KIND, credent
 from apps.servers.choices import ProviderKind, RootPasswordState
 from apps.servers.models import ProviderAccount, Server, SshKey
 from apps.servers.services.accounts import CREDENTIAL_FIELDS, account_problems
-from apps.servers.validators import validate_ssh_host
+from apps.servers.validators import (
+    LABEL_KEY_RULE,
+    LABEL_VALUE,
+    LABEL_VALUE_RULE,
+    MAX_LABELS,
+    label_problems,
+    validate_ssh_host,
+)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "maxProperties": MAX_LABELS,
+        "additionalProperties": {"type": "string", "maxLength": 63, "pattern": f"^{LABEL_VALUE.pattern}$"},
+    }
+)
+class LabelsField(serializers.DictField):
+    """A server's operator labels: every key and value checked as the model checks them, no
+    value coerced (5 is not "5"), every problem reported under the field."""
+
+    child = serializers.CharField(allow_blank=True)
+
+    def to_internal_value(self, data):
+        problems = label_problems(data)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return dict(data)
 
 
 class ProviderAccountOutputSerializer(serializers.ModelSerializer):
@@ -101,10 +129,17 @@ class ServerOutputSerializer(serializers.ModelSerializer):
         read_only=True, help_text="The task the provider is running on the server; empty when none (busy is false)."
     )
     labels = serializers.DictField(
-        source="provider_labels",
         child=serializers.CharField(),
         read_only=True,
-        help_text="The server's labels (key: value); today the provider's own (also in provider_labels, read-only).",
+        help_text=(
+            "The operators' labels (key: value), changed with PATCH. Filters (`label`) and job selectors "
+            "match these and provider_labels, an operator label shadowing a provider label with the same key."
+        ),
+    )
+    provider_labels = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        read_only=True,
+        help_text="The provider's own labels (key: value), as the last sync saw them; read-only here.",
     )
     host_key_fingerprint = serializers.CharField(
         read_only=True, help_text="SHA256 fingerprint of the pinned SSH host key; empty before the first check."
@@ -165,6 +200,12 @@ class ServerUpdateInputSerializer(serializers.Serializer):
     ssh_port = serializers.IntegerField(min_value=1, max_value=65535)
     ssh_user = serializers.RegexField(r"^[a-z_][a-z0-9_.-]{0,63}$", max_length=64)
     notes = serializers.CharField(allow_blank=True)
+    labels = LabelsField(
+        help_text=(
+            f"The operators' labels, replacing the whole set ({{}} removes them all); at most {MAX_LABELS}. "
+            f"A key is {LABEL_KEY_RULE}; a value is {LABEL_VALUE_RULE}. The provider's labels are not changed here."
+        )
+    )
 
     def validate(self, attrs: dict) -> dict:
         unknown = sorted(set(self.initial_data) - set(self.fields))

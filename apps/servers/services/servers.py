@@ -7,15 +7,25 @@ from typing import Any
 import structlog
 from django.utils import timezone
 
+from apps.core.exceptions import ValidationError
 from apps.servers.models import Server
+from apps.servers.validators import label_problems
 
 log = structlog.get_logger(__name__)
 
-OPERATOR_FIELDS = ("connection", "ssh_host", "ssh_port", "ssh_user", "notes")
+OPERATOR_FIELDS = ("connection", "ssh_host", "ssh_port", "ssh_user", "notes", "labels")
 
 
 def server_update(*, server: Server, data: dict[str, Any]) -> Server:
+    """Set the operator-managed fields in `data` (others are ignored). `labels` replaces the
+    server's whole set of operator labels; they are checked here too, for callers without a
+    serializer, and stored sorted by key."""
     changed = [field for field in OPERATOR_FIELDS if field in data]
+    if "labels" in data:
+        problems = label_problems(data["labels"])
+        if problems:
+            raise ValidationError({"labels": problems})
+        data = {**data, "labels": dict(sorted(data["labels"].items()))}
     for field in changed:
         setattr(server, field, data[field])
     server.save(update_fields=[*changed, "updated_at"])
