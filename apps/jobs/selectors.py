@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from apps.jobs.models import Job, JobEvent, JobHost, JobSchedule, JobTemplate
 
@@ -15,10 +15,6 @@ def job_list() -> QuerySet[Job]:
     return (
         Job.objects.select_related("template", "project", "launched_by_user", "schedule__periodic_task")
         .prefetch_related(Prefetch("hosts", queryset=JobHost.objects.order_by("alias")))
-        .annotate(
-            host_count=Count("hosts"),
-            failed_host_count=Count("hosts", filter=Q(hosts__status__in=["failed", "unreachable"])),
-        )
         .order_by("-created_at", "-id")
     )
 

@@ -85,18 +85,21 @@ def _create(
     relaunch_of: Job | None = None,
     dispatch_key: str | None = None,
 ) -> Job:
+    # A relaunch runs what the job it repeats ran (playbook, source, forks, time-out), not what
+    # the template says now.
+    ran = relaunch_of or template
     with transaction.atomic():
         job = Job.objects.create(
             template=template,
             name=template.name,
-            project=template.project,
+            project=ran.project,
             ref=ref,
             commit=commit,
-            playbook=template.playbook,
+            playbook=ran.playbook,
             extra_vars=variables.public,
             secret_vars=variables.secret_json,
-            forks=template.forks,
-            timeout_seconds=template.timeout_seconds,
+            forks=ran.forks,
+            timeout_seconds=ran.timeout_seconds,
             notify_on=template.notify_on,
             launched_by=launched_by,
             launched_by_user=_user(user),
@@ -207,10 +210,6 @@ def job_relaunch(*, job: Job, hosts: str = RelaunchHosts.ALL, user=None) -> Job:
             launched_by=LaunchedBy.RELAUNCH,
             user=user,
             relaunch_of=job,
-        )
-        # What the job ran, not what the template says now.
-        Job.objects.filter(pk=relaunched.pk).update(
-            playbook=job.playbook, project=job.project, forks=job.forks, timeout_seconds=job.timeout_seconds
         )
     _audit(relaunched, action=AuditAction.JOB_LAUNCH, user=user)
     return relaunched
