@@ -12,7 +12,7 @@ import pytest
 
 from apps.jobs.choices import HostStatus, JobStatus
 from apps.jobs.models import Job, JobTemplate
-from apps.jobs.services import job_launch, job_relaunch
+from apps.jobs.services import job_launch, job_relaunch, jobs_reclaim
 from tests.conftest import wait_for
 from tests.fakes.processes import children_of, group_alive
 from tests.jobs.helpers import job_output, start_jobs_worker, wait_job_finished
@@ -40,9 +40,16 @@ def test_a_job_whose_worker_dies_is_failed_and_its_playbook_stopped(fleet, start
     assert group_alive(orphan_group)
     assert list((Path(settings.VAR_DIR) / "jobs").glob(f"job-{job.pk}-*"))
 
-    # The next worker's start sees the holder's process is gone: the job fails at once.
+    # The next worker's start looks at once (its holder's process is gone); beat's jobs_reclaim,
+    # every 10 s, fails it otherwise once its lease ran out: called here as beat would.
     second = start_jobs_worker(start_celery, fast_provisioning)
-    job = wait_job_finished(job.pk, second, timeout=60)
+    wait_for(
+        lambda: jobs_reclaim() is not None and Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).exists(),
+        timeout=90,
+        interval=2,
+        what=lambda: f"the lost job to be failed; worker said:\n{second.output()[-3000:]}",
+    )
+    job = Job.objects.get(pk=job.pk)
 
     assert job.status == JobStatus.FAILED
     assert "the worker running the job stopped" in job.error

@@ -194,6 +194,15 @@ def process_start_ticks(pid: int) -> int | None:
         return None
     # The command name (field 2) is in parentheses and may hold spaces: count fields after it.
     fields = stat.rsplit(")", 1)[-1].split()
-    if fields and fields[0] in ("Z", "X"):
-        return None  # dead, not yet reaped (where nobody reaps orphans, as in some containers)
     return int(fields[19]) if len(fields) > 19 else None
+
+
+def process_is_zombie(pid: int) -> bool:
+    """Whether `pid` has ended but not been reaped (where nobody reaps orphans, as in some
+    containers): dead as a holder, though its process group may live on."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    fields = stat.rsplit(")", 1)[-1].split()
+    return bool(fields) and fields[0] in ("Z", "X")

@@ -76,7 +76,7 @@ class JobTemplateInputSerializer(serializers.Serializer):
 
 class JobTemplateOutputSerializer(serializers.ModelSerializer):
     source = SourceOutputSerializer(source="*", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = JobTemplate
@@ -105,8 +105,9 @@ class LaunchInputSerializer(serializers.Serializer):
         child=serializers.IntegerField(**ID_BOUNDS),
         required=False,
         allow_empty=True,
-        max_length=10_000,
-        help_text="Server ids: a subset of the template's target.",
+        # Under Django's DATA_UPLOAD_MAX_NUMBER_FIELDS (1000), which a form-encoded body counts.
+        max_length=500,
+        help_text="Server ids: a subset of the template's target (at most 500; narrow the target for more).",
     )
 
 
@@ -144,8 +145,8 @@ class JobOutputSerializer(serializers.ModelSerializer):
     source = SourceOutputSerializer(source="*", read_only=True)
     status = serializers.ChoiceField(choices=JobStatus.choices)
     launched_by = serializers.ChoiceField(choices=LaunchedBy.choices)
-    launched_by_user = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    canceled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    launched_by_user = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    canceled_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     hosts = JobHostOutputSerializer(many=True, read_only=True)
     secret_vars = serializers.SerializerMethodField(help_text="The names of the secret vars; never their values.")
 
@@ -175,6 +176,7 @@ class JobOutputSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
 
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_secret_vars(self, job: Job) -> list[str]:
         survey = (job.template.survey if job.template else None) or {}
         properties = survey.get("properties") or {}
@@ -245,12 +247,15 @@ class JobScheduleOutputSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_interval_seconds(self, schedule: JobSchedule) -> int | None:
         return schedule_timing(schedule)["interval_seconds"]
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_crontab(self, schedule: JobSchedule) -> str | None:
         return schedule_timing(schedule)["crontab"]
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_timezone(self, schedule: JobSchedule) -> str | None:
         return schedule_timing(schedule)["timezone_name"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import structlog
 from django.db import connection
 
-from apps.integrations.ansible import process_start_ticks
+from apps.integrations.ansible import process_is_zombie, process_start_ticks
 from apps.provisioning.limits import lease_renew_every
 
 log = structlog.get_logger(__name__)
@@ -54,7 +54,7 @@ def holder_gone_here(text: str) -> bool:
     holder = Holder.parse(text)
     if holder is None or holder.host != socket.gethostname():
         return False
-    return process_start_ticks(holder.pid) != holder.start
+    return process_start_ticks(holder.pid) != holder.start or process_is_zombie(holder.pid)
 
 
 class LeaseKeeper:
