@@ -1,9 +1,10 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.api.openapi import ErrorSerializer
 from apps.core.api.query import query_input
 from apps.core.api.writes import ServiceWritesMixin
 from apps.core.choices import Trigger
@@ -96,7 +97,13 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         response[RANKING_HEADER] = search.ranking.value
         return response
 
-    @extend_schema(parameters=[PlaybooksInputSerializer], responses=PlaybooksOutputSerializer)
+    @extend_schema(
+        parameters=[PlaybooksInputSerializer],
+        responses={
+            200: PlaybooksOutputSerializer,
+            503: OpenApiResponse(ErrorSerializer, description="GitHub could not be asked."),
+        },
+    )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def playbooks(self, request: Request, pk: str | None = None) -> Response:
         """The playbooks in the repository at `ref` (default: the default branch), read from GitHub now.

@@ -34,7 +34,8 @@ class LabelTermsField(forms.Field):
             try:
                 terms.append(label_term_parse(term))
             except ValueError as error:
-                problems.append(str(error))
+                # django-filter %-formats each message: a % the caller sent must stay a %.
+                problems.append(str(error).replace("%", "%%"))
         if problems:
             raise forms.ValidationError(problems)
         return terms
