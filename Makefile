@@ -55,6 +55,12 @@ test-faults: system-packages $(VENV)/.dev-installed
 	$(SERVICES_ENV) $(BIN)/python -m tests.services_reachable
 	$(SERVICES_ENV) $(BIN)/pytest -m faults -v
 
+# The console's pictures in docs/console.md (docs/images/console-*.png): the browser tests, each
+# saving what it shows along the way. The ordinary runs save none.
+.PHONY: console-screenshots
+console-screenshots: system-packages $(VENV)/.dev-installed
+	CONSOLE_SCREENSHOTS_DIR=docs/images $(BIN)/pytest -m browser tests/console
+
 # Figures for the configured database (DATABASE_URL; SQLite by default), in a database of their own.
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m tests.benchmarks.run

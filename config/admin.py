@@ -7,9 +7,22 @@ module has been imported, from the parts named below in the order they appear on
 """
 
 from django.contrib.admin.apps import AdminConfig
+from unfold.sites import UnfoldAdminSite
+
+
+class PlatformAdminSite(UnfoldAdminSite):
+    """The console: django-unfold's admin site, branded as the platform (see UNFOLD in settings)."""
+
+    site_header = "Fleet"
+    site_title = "Fleet console"
+    index_title = "Dashboard"
+    index_template = "admin/dashboard.html"  # apps/observability: the dashboard in unfold's index
 
 
 class PlatformAdminConfig(AdminConfig):
+    # Every `admin.site` and `@admin.register` resolves to this site (Django's lazy default site).
+    default_site = "config.admin.PlatformAdminSite"
+
     def ready(self) -> None:
         super().ready()  # autodiscover: every app's admin module
         register_composed_admins()

@@ -11,7 +11,7 @@ from django_celery_results.models import TaskResult
 
 from apps.core.choices import SyncKind, Trigger
 from apps.core.models import SyncRun
-from apps.monitoring.models import Incident
+from apps.monitoring.models import HealthCheck, Incident
 from apps.provisioning.choices import Phase, RunKind
 from apps.provisioning.models import ProvisioningRun
 from apps.servers.models import ProviderAccount, Server
@@ -77,3 +77,9 @@ def task_result(
     TaskResult.objects.filter(pk=result.pk).update(date_created=done - timedelta(seconds=seconds), date_done=done)
     result.refresh_from_db()
     return result
+
+
+def health_check(*, on: Server, outcome: str, checked_at: datetime, figures: dict | None = None) -> HealthCheck:
+    return HealthCheck.objects.create(
+        server=on, checked_at=checked_at, duration_ms=5, outcome=outcome, figures=figures or {}
+    )

@@ -16,20 +16,20 @@ def test_the_server_admin_carries_every_apps_part_in_page_order():
         "Access (operator-managed)",
         "Labels",
         "Platform",
+        "Health history",
         "Health (operator-managed)",
         "Host key",
         "Provisioning",
         "Jobs",
     ]
     assert server_admin.actions == ["sync_now", "check_now", "accept_host_key", "provision", "run_playbook", "run_job"]
-    assert [inline.__name__ for inline in server_admin.inlines] == ["RecentHealthChecks"]
-    parts_fields = {"last_checked_at", "lifecycle_reason", "provisioning_runs", "recent_jobs"}
+    parts_fields = {"health_history", "last_checked_at", "lifecycle_reason", "provisioning_runs", "recent_jobs"}
     assert parts_fields <= set(server_admin.readonly_fields)
-    assert server_admin.change_form_template == "admin/provisioning/server_change_form.html"
 
 
 def test_each_parts_pages_are_routed():
     assert reverse("admin:servers_server_provision", args=[1]) == "/admin/servers/server/1/provision/"
     assert reverse("admin:servers_server_run_playbook", args=[1]) == "/admin/servers/server/1/run-playbook/"
     assert reverse("admin:servers_server_run_job", args=[1]) == "/admin/servers/server/1/run-job/"
+    assert reverse("admin:servers_server_check_health", args=[1]) == "/admin/servers/server/1/check-health/"
     assert reverse("admin:servers_server_reveal_root_password", args=[1]).startswith("/admin/servers/server/1/")

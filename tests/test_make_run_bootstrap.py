@@ -155,7 +155,7 @@ def test_make_run_lists_the_sandbox_servers_within_a_minute_of_being_ready_with_
 
     def servers_listed() -> bool:
         page = admin.get(f"{make_run.base}/admin/servers/server/", timeout=10).text
-        return re.search(r"\b5 servers\b", page) is not None
+        return re.search(r"\b5\s+servers\b", page) is not None
 
     wait_for(
         servers_listed, timeout=60, interval=1, what=lambda: f"the 5 sandbox servers:\n{make_run.output()[-4000:]}"

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from unfold.admin import ModelAdmin
 
 from apps.access import (
     services,
@@ -39,7 +40,7 @@ class ApiTokenCreateForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ModelAdmin):
     list_display = ("name", "user", "token_key", "created", "expiry", "last_used_at")
     list_filter = ("name",)
     search_fields = ("name", "token_key", "user__username")

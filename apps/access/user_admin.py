@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
+from unfold.admin import ModelAdmin
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 User = get_user_model()
 
@@ -21,7 +24,12 @@ User = get_user_model()
 SUPERUSER_ONLY_FIELDS = ("is_superuser", "is_staff", "user_permissions")
 
 
-class PlatformUserAdmin(UserAdmin):
+class PlatformUserAdmin(UserAdmin, ModelAdmin):
+    # The console theme's forms for Django's user pages (same fields, styled widgets).
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
+
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         readonly = tuple(super().get_readonly_fields(request, obj))
         if request.user.is_superuser:
@@ -38,6 +46,13 @@ class PlatformUserAdmin(UserAdmin):
         return super().has_delete_permission(request, obj) and self._may_touch(request, obj)
 
 
+class PlatformGroupAdmin(GroupAdmin, ModelAdmin):
+    """Django's role (group) pages in the console's theme."""
+
+
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, PlatformUserAdmin)
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+admin.site.register(Group, PlatformGroupAdmin)

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path
+from unfold.admin import ModelAdmin
 
 from apps.assistant.configuration import AssistantUnavailable, assistant_enabled, base_url, configuration_problems
 from apps.assistant.models import Question
@@ -33,7 +34,7 @@ def assistant_allowed(user) -> bool:
 
 
 @admin.register(Question)
-class AskAdmin(admin.ModelAdmin):
+class AskAdmin(ModelAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return assistant_allowed(request.user)
 

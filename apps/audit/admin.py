@@ -5,12 +5,13 @@ import json
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin
 
 from apps.audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ModelAdmin):
     list_display = ("occurred_at", "action", "outcome", "actor_kind", "actor_name", "target_type", "target_repr")
     list_filter = ("action", "outcome", "actor_kind", "target_type")
     search_fields = ("actor_name", "target_repr", "target_id")

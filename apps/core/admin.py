@@ -1,11 +1,22 @@
 from django.contrib import admin
 from django.utils import timezone
+from unfold.admin import ModelAdmin
 
 from apps.core import selectors
 from apps.core.models import BeatLease, Heartbeat, SyncRun
 
 
-class RecordedByThePlatformAdmin(admin.ModelAdmin):
+class OperationalHistoryAdmin:
+    """A record of what happened (a server with its runs and checks, an incident, a run, a sync
+    run): never deleted from the admin. Retention tasks clean old rows; a server leaving its
+    provider is marked removed. Without the delete permission the admin offers no Delete button
+    and no "delete selected" action either."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RecordedByThePlatformAdmin(ModelAdmin):
     """A row the platform keeps up to date itself: shown, never added, edited or deleted here."""
 
     def has_add_permission(self, request) -> bool:
@@ -43,7 +54,7 @@ class BeatLeaseAdmin(RecordedByThePlatformAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(OperationalHistoryAdmin, ModelAdmin):
     """Read-only run records of every kind of sync."""
 
     list_display = ("id", "kind", "account_name", "status", "trigger", "created_at", "finished_at", "counts")

@@ -18,6 +18,28 @@ from django.contrib import admin
 
 
 @dataclass(frozen=True)
+class ServerTool:
+    """A button at the top of a composed change page that a part offers (its change_view appends
+    it to the `server_tools` context list): a link to a page that asks first, or a POST."""
+
+    label: str
+    url: str
+    element_id: str
+    post: bool = False
+
+    @property
+    def action(self) -> dict:
+        """As unfold's tab action helpers read an action."""
+        return {"attrs": {"id": self.element_id}}
+
+
+def with_tool(extra_context: dict | None, tool: ServerTool) -> dict:
+    context = dict(extra_context or {})
+    context["server_tools"] = [*context.get("server_tools", []), tool]
+    return context
+
+
+@dataclass(frozen=True)
 class AdminAdditions:
     list_display: tuple = ()
     readonly_fields: tuple = ()

@@ -19,13 +19,13 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods, require_POST
+from unfold.admin import ModelAdmin
 
 from apps.access.admin_checks import permission_check
+from apps.core.admin import OperationalHistoryAdmin
 from apps.core.admin_secrets import SecretColumnsDeferredMixin, SecretFieldsHiddenFromReadersMixin
 from apps.core.exceptions import PlatformError
-from apps.core.fields import without_secrets
 from apps.jobs.admin_display import (
-    HOST_COUNT_COLUMNS,
     LAUNCH_PERMISSION,
     OUTPUT_LINES_SHOWN,
     SERVER_JOBS_LOOKUP,
@@ -35,6 +35,7 @@ from apps.jobs.admin_display import (
     target_summary,
 )
 from apps.jobs.admin_forms import JobScheduleForm, JobTemplateForm
+from apps.jobs.admin_live import JobLiveOutputViews, job_hosts
 from apps.jobs.admin_server import ServerJobsAdmin
 from apps.jobs.admin_views import JobOperationViews, TemplateLaunchViews
 from apps.jobs.choices import HOSTS_TO_RELAUNCH
@@ -45,7 +46,7 @@ __all__ = ["JobAdmin", "JobScheduleAdmin", "JobTemplateAdmin", "ServerJobsAdmin"
 
 
 @admin.register(JobTemplate)
-class JobTemplateAdmin(TemplateLaunchViews, admin.ModelAdmin):
+class JobTemplateAdmin(TemplateLaunchViews, ModelAdmin):
     form = JobTemplateForm
     list_display = ("name", "source", "playbook", "target_column", "forks", "notify_on", "last_job")
     list_filter = ("notify_on", "project")
@@ -115,7 +116,9 @@ class JobTemplateAdmin(TemplateLaunchViews, admin.ModelAdmin):
 
 
 @admin.register(Job)
-class JobAdmin(JobOperationViews, SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
+class JobAdmin(
+    OperationalHistoryAdmin, JobOperationViews, JobLiveOutputViews, SecretFieldsHiddenFromReadersMixin, ModelAdmin
+):
     list_display = ("id", "name", "status", "launched", "hosts_column", "short_commit", "created_at", "finished_at")
     list_display_links = ("id", "name")
     list_filter = ("status", "launched_by", "template")
@@ -154,9 +157,6 @@ class JobAdmin(JobOperationViews, SecretFieldsHiddenFromReadersMixin, admin.Mode
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
     has_launch_permission = permission_check(LAUNCH_PERMISSION)
 
     def get_queryset(self, request: HttpRequest):
@@ -177,6 +177,7 @@ class JobAdmin(JobOperationViews, SecretFieldsHiddenFromReadersMixin, admin.Mode
                 self.admin_site.admin_view(require_POST(self.relaunch_view)),
                 name=f"{name}_relaunch",
             ),
+            *self.live_urls(),
             *super().get_urls(),
         ]
 
@@ -184,17 +185,14 @@ class JobAdmin(JobOperationViews, SecretFieldsHiddenFromReadersMixin, admin.Mode
         job = self.get_object(request, unquote(object_id))
         if job is not None:
             launch = self.has_launch_permission(request, job)
-            hosts = list(without_secrets(job.hosts.select_related("server")).order_by("alias"))
-            output, truncated = job_output(job)
+            hosts = job_hosts(job)
+            output, truncated, after = job_output(job)
             extra_context = {
                 **(extra_context or {}),
-                "job": job,
-                "hosts": hosts,
-                "host_count_columns": HOST_COUNT_COLUMNS,
+                **self.live_page_context(job, hosts=hosts, after=after),
                 "output": output,
                 "output_truncated": truncated,
                 "output_lines_shown": OUTPUT_LINES_SHOWN,
-                "refresh_seconds": 3 if job.is_active else None,
                 "can_cancel": launch and job.is_active,
                 "can_relaunch": launch and job.template_id is not None,
                 "can_relaunch_failed": launch
@@ -233,7 +231,7 @@ class JobAdmin(JobOperationViews, SecretFieldsHiddenFromReadersMixin, admin.Mode
 
 
 @admin.register(JobSchedule)
-class JobScheduleAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
+class JobScheduleAdmin(SecretColumnsDeferredMixin, ModelAdmin):
     form = JobScheduleForm
     list_display = (
         "name",

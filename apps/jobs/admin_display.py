@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from django.utils.html import format_html
 
+from apps.core.live_output import plain_text
 from apps.jobs.admin_views import job_url
 from apps.jobs.choices import HostStatus
 from apps.jobs.models import Job
@@ -16,8 +16,6 @@ OUTPUT_LINES_SHOWN = 2000
 HOST_COUNT_COLUMNS = ("ok", "changed", "failed", "unreachable", "skipped")
 # The job list filtered to one server's jobs (the server admin links to it).
 SERVER_JOBS_LOOKUP = "hosts__server__id__exact"
-# Colour codes Ansible may write when it thinks it talks to a terminal: noise in a <pre>.
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
 def job_link(job_id: int | None, status: str = ""):
@@ -50,12 +48,16 @@ def hosts_summary(hosts) -> str:
     return ", ".join(f"{counts[status]} {status}" for status in HostStatus.values if counts[status]) or "no hosts"
 
 
-def job_output(job: Job) -> tuple[str, bool]:
-    """The last OUTPUT_LINES_SHOWN lines of the job's output (its events' stdout in order), and
-    whether earlier lines were left out."""
+def job_output(job: Job) -> tuple[str, bool, int]:
+    """The last OUTPUT_LINES_SHOWN lines of the job's output (its events' stdout in order), whether
+    earlier lines were left out, and the seq the shown lines start after (where the page's script
+    continues from)."""
     lines: list[str] = []
-    for stdout in job.events.exclude(stdout="").order_by("-seq").values_list("stdout", flat=True).iterator():
-        lines[:0] = ANSI_ESCAPE.sub("", stdout).strip("\r\n").splitlines()
+    after = 0
+    events = job.events.exclude(stdout="").order_by("-seq").values_list("seq", "stdout")
+    for seq, stdout in events.iterator():
+        lines[:0] = plain_text(stdout).splitlines()
+        after = seq - 1
         if len(lines) >= OUTPUT_LINES_SHOWN:
-            return "\n".join(lines[-OUTPUT_LINES_SHOWN:]), True
-    return "\n".join(lines), False
+            return "\n".join(lines[-OUTPUT_LINES_SHOWN:]), True, after
+    return "\n".join(lines), False, 0

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
@@ -13,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods
 
 from apps.access.admin_checks import permission_check
-from apps.core.admin_composition import AdminAdditions
+from apps.core.admin_composition import AdminAdditions, ServerTool, with_tool
 from apps.core.fields import without_secrets
 from apps.jobs.admin_display import LAUNCH_PERMISSION, SERVER_JOBS_LOOKUP
 from apps.jobs.admin_views import ServerJobsViews, job_url
@@ -32,6 +33,12 @@ class ServerJobsAdmin(ServerJobsViews):
     )
     has_launch_job_permission = permission_check(LAUNCH_PERMISSION)
 
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        if self.has_launch_job_permission(request):
+            tool = ServerTool("Run a job here…", self._run_job_url(unquote(object_id)), "server-run-job")
+            extra_context = with_tool(extra_context, tool)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_urls(self):
         opts = self.model._meta
         view = self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.run_job_view))
@@ -47,7 +54,7 @@ class ServerJobsAdmin(ServerJobsViews):
             server.jobs_can_launch = self.has_launch_job_permission(request, server)
         return server
 
-    def _run_job_url(self, server_id: int) -> str:
+    def _run_job_url(self, server_id: int | str) -> str:
         opts = self.model._meta
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_run_job", args=[server_id])
 

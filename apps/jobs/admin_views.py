@@ -115,6 +115,7 @@ class JobOperationViews:
                 "original": job,
                 "job": job,
                 "title": f"Cancel job #{job.pk}?",
+                "confirm_label": f"Yes, cancel job #{job.pk}",
                 "running_hosts": job.hosts.filter(status="pending").count(),
             }
             return TemplateResponse(request, "admin/jobs/job/confirm_cancel.html", context)

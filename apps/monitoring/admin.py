@@ -4,19 +4,23 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
+from unfold.admin import ModelAdmin
 
 from apps.access.admin_checks import permission_check
-from apps.core.admin_composition import AdminAdditions
+from apps.core.admin import OperationalHistoryAdmin
+from apps.core.admin_composition import AdminAdditions, ServerTool, with_tool
 from apps.core.admin_secrets import SecretColumnsDeferredMixin, SecretFieldsHiddenFromReadersMixin
 from apps.core.exceptions import ConflictError, PlatformError
 from apps.integrations.notify import NotifyError
 from apps.monitoring import selectors, services
 from apps.monitoring.choices import IncidentStatus
+from apps.monitoring.health_history import server_health_history
 from apps.monitoring.models import HealthCheck, Incident, Notification, NotificationChannel
 from apps.monitoring.services.incidents import INCIDENT_COMMENT_MAX_LENGTH
 from apps.servers.models import Server
@@ -32,7 +36,7 @@ class IncidentHandlingForm(forms.Form):
 
 
 @admin.register(Incident)
-class IncidentAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
+class IncidentAdmin(OperationalHistoryAdmin, SecretColumnsDeferredMixin, ModelAdmin):
     """Incidents are written by the health checks and the services: the page is read-only, and
     its Acknowledge and Resolve buttons (with an optional comment) call the services."""
 
@@ -45,13 +49,33 @@ class IncidentAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
     has_handle_permission = permission_check("monitoring.handle_incident")
 
     def get_readonly_fields(self, request, obj=None):
-        return [*(field.name for field in Incident._meta.fields), "handling"]
+        return [*(field.name for field in Incident._meta.fields), "checks", "handling"]
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # nothing on the page is edited: no Save buttons
+
+    @admin.display(description="Health checks")
+    def checks(self, incident: Incident) -> str:
+        found = selectors.incident_checks(incident=incident) if incident.pk else {}
+        if found.get("last_seen") == found.get("opened"):
+            found.pop("last_seen", None)  # seen once: one check
+        links = format_html_join(
+            ", ",
+            '<a href="{}" id="incident-check-{}">{} ({})</a>',
+            (
+                (
+                    reverse("admin:monitoring_healthcheck_change", args=[check.pk]),
+                    name.replace("_", "-"),
+                    "the check that opened it" if name == "opened" else "the last check that saw it",
+                    date_format(timezone.localtime(check.checked_at), "DATETIME_FORMAT"),
+                )
+                for name, check in found.items()
+            ),
+        )
+        return links or "No health check: the platform opened it, or retention removed its check."
 
     @admin.display(description="Acknowledged and resolved")
     def handling(self, incident: Incident) -> str:
@@ -138,7 +162,7 @@ class IncidentAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
 
 
 @admin.register(HealthCheck)
-class HealthCheckAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
+class HealthCheckAdmin(OperationalHistoryAdmin, SecretColumnsDeferredMixin, ModelAdmin):
     """Health history: filter by server to see one server's checks."""
 
     list_display = ("server", "checked_at", "outcome", "duration_ms", "error")
@@ -185,7 +209,7 @@ class NotificationChannelForm(forms.ModelForm):
 
 
 @admin.register(NotificationChannel)
-class NotificationChannelAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
+class NotificationChannelAdmin(SecretFieldsHiddenFromReadersMixin, ModelAdmin):
     form = NotificationChannelForm
     list_display = (
         "name",
@@ -212,7 +236,7 @@ class NotificationChannelAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAd
 
 
 @admin.register(Notification)
-class NotificationAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
+class NotificationAdmin(OperationalHistoryAdmin, SecretColumnsDeferredMixin, ModelAdmin):
     list_display = ("incident", "channel", "event", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status", "event", "channel")
     list_select_related = ("incident__server", "channel")
@@ -227,39 +251,61 @@ class NotificationAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
         return False
 
 
-class RecentHealthChecks(admin.TabularInline):
-    model = HealthCheck
-    fields = ("checked_at", "outcome", "duration_ms", "error")
-    readonly_fields = fields
-    ordering = ("-checked_at",)
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = True
-
-    def get_queryset(self, request):
-        ids = HealthCheck.objects.order_by("-checked_at").values_list("id", flat=True)
-        return super().get_queryset(request).filter(id__in=list(ids[:500]))
-
-
 class ServerHealthAdmin:
-    """Monitoring's part of the Server admin: host key pinning, check now, recent checks."""
+    """Monitoring's part of the Server admin: health history, "Check health now", host key pinning."""
 
     adds = AdminAdditions(
         list_display=("last_checked_at",),
-        readonly_fields=("host_key_fingerprint", "offered_host_key_fingerprint", "last_checked_at"),
+        readonly_fields=("health_history", "host_key_fingerprint", "offered_host_key_fingerprint", "last_checked_at"),
         fieldsets=(
+            ("Health history", {"fields": ("health_history",)}),
             (
                 "Health (operator-managed)",
                 {"fields": ("ssh_key", "expects_docker", "disk_mounts", "maintenance_until")},
             ),
             ("Host key", {"fields": ("host_key_fingerprint", "offered_host_key_fingerprint", "last_checked_at")}),
         ),
-        inlines=(RecentHealthChecks,),
         actions=("check_now", "accept_host_key"),
     )
     has_check_permission = permission_check("monitoring.run_health_check")
     has_accept_host_key_permission = permission_check("servers.accept_host_key")
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        if self.has_check_permission(request):
+            opts = self.model._meta
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_check_health", args=[unquote(object_id)])
+            extra_context = with_tool(extra_context, ServerTool("Check health now", url, "check-health-now", post=True))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        opts = self.model._meta
+        view = self.admin_site.admin_view(require_POST(self.check_health_view))
+        name = f"{opts.app_label}_{opts.model_name}_check_health"
+        return [path("<path:object_id>/check-health/", view, name=name), *super().get_urls()]
+
+    def check_health_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        server = self.get_object(request, unquote(object_id))
+        if server is None:
+            raise Http404(f"No server with id {object_id!r}.")
+        if not self.has_check_permission(request):
+            raise PermissionDenied
+        try:
+            services.health_check_queue(server_ids=[server.pk])
+        except PlatformError as error:  # the broker is down: say so instead of a 500 page
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request, f"{server}: health check queued; its result appears below when it ends.", messages.SUCCESS
+            )
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[server.pk]))
+
+    @admin.display(description="Latest checks")
+    def health_history(self, server: Server) -> str:
+        if server.pk is None:
+            return "-"
+        history = server_health_history(server=server)
+        return render_to_string("admin/monitoring/server/health_history.html", {"history": history, "server": server})
 
     @admin.action(description="Check health now", permissions=["check"])
     def check_now(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:

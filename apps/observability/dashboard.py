@@ -1,4 +1,4 @@
-"""What the admin index shows above the app list: fleet state, incidents, periodic tasks, failures.
+"""The console's dashboard: fleet state, incidents, the day's runs, periodic tasks, failures, trends.
 
 Each block is built only when the user may view its model, so the dashboard reveals nothing
 the rest of the admin would not.
@@ -6,17 +6,22 @@ the rest of the admin would not.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from apps.core.choices import SyncStatus
-from apps.monitoring.choices import ACTIVE_INCIDENT_STATUSES, Severity
-from apps.observability import selectors
+from apps.jobs.choices import JobStatus
+from apps.monitoring.choices import ACTIVE_INCIDENT_STATUSES, CheckOutcome, IncidentStatus, Severity
+from apps.observability import selectors, trends
 from apps.provisioning.choices import RunStatus
+from apps.scheduling.selectors import periodic_task_next_run_at
 from apps.servers.choices import HealthStatus, Lifecycle
 
 
@@ -64,19 +69,31 @@ def _servers() -> dict[str, list[Link]]:
 
 
 def _incidents() -> dict[str, Any]:
-    active = ",".join(ACTIVE_INCIDENT_STATUSES)
-    by_severity = selectors.active_incidents_by_severity()
-    return {
-        "total": sum(by_severity.values()),
-        "all_url": _changelist("monitoring.incident", status__in=active),
-        "by_severity": [
+    """Active incidents by severity, the acknowledged ones counted apart from the open ones."""
+    counts = selectors.active_incident_counts()
+
+    def by_severity(status: str) -> list[Link]:
+        return [
             Link(
                 choice.label,
-                _changelist("monitoring.incident", status__in=active, severity__exact=choice.value),
-                by_severity.get(choice, 0),
+                _changelist("monitoring.incident", status__exact=status, severity__exact=choice.value),
+                sum(n for (severity, _kind, state), n in counts.items() if severity == choice and state == status),
             )
             for choice in reversed(Severity)
-        ],
+        ]
+
+    active = ",".join(ACTIVE_INCIDENT_STATUSES)
+    open_links = by_severity(IncidentStatus.OPEN)
+    acknowledged_links = by_severity(IncidentStatus.ACKNOWLEDGED)
+    return {
+        "total": sum(counts.values()),
+        "all_url": _changelist("monitoring.incident", status__in=active),
+        "open_total": sum(link.count for link in open_links),
+        "open_url": _changelist("monitoring.incident", status__exact=IncidentStatus.OPEN),
+        "open": open_links,
+        "acknowledged_total": sum(link.count for link in acknowledged_links),
+        "acknowledged_url": _changelist("monitoring.incident", status__exact=IncidentStatus.ACKNOWLEDGED),
+        "acknowledged": acknowledged_links,
         "recent": [
             Link(
                 f"{incident.get_kind_display()} on {incident.server}",
@@ -88,8 +105,38 @@ def _incidents() -> dict[str, Any]:
     }
 
 
+def _runs(user: AbstractBaseUser, *, since: datetime) -> list[dict[str, Any]]:
+    """Provisioning runs and jobs of the last day by status, each count linking to its list."""
+    counts = trends.runs_since(since)
+    blocks = []
+    for kind, model, statuses in (
+        ("provisioning", "provisioning.provisioningrun", RunStatus),
+        ("job", "jobs.job", JobStatus),
+    ):
+        if not user.has_perm(f"{model.split('.')[0]}.view_{model.split('.')[1]}"):
+            continue
+        links = [
+            Link(
+                status.label,
+                _changelist(model, status__exact=status.value, created_at__gte=since.isoformat()),
+                counts.get((kind, status.value), 0),
+            )
+            for status in statuses
+        ]
+        blocks.append(
+            {
+                "title": "Provisioning runs" if kind == "provisioning" else "Jobs",
+                "total": sum(link.count for link in links),
+                "url": _changelist(model, created_at__gte=since.isoformat()),
+                "by_status": links,
+            }
+        )
+    return blocks
+
+
 def _periodic_tasks(*, can_view_results: bool) -> list[dict[str, Any]]:
     rows = []
+    now = timezone.now()
     for task in selectors.periodic_tasks_with_last_result():
         result_url = (
             _change("django_celery_results.taskresult", task.last_result_pk)
@@ -104,9 +151,66 @@ def _periodic_tasks(*, can_view_results: bool) -> list[dict[str, Any]]:
                 "last_run_at": task.last_result_at or task.last_result_created_at or task.last_run_at,
                 "outcome": task.last_result_status or "",
                 "result_url": result_url,
+                "next_run_at": periodic_task_next_run_at(task, now=now),
             }
         )
     return rows
+
+
+# Colours of the chart's series, by status; Chart.js takes any CSS colour.
+OUTCOME_COLOURS = {
+    CheckOutcome.HEALTHY: "#16a34a",
+    CheckOutcome.DEGRADED: "#f59e0b",
+    CheckOutcome.UNREACHABLE: "#dc2626",
+    CheckOutcome.AUTH_FAILED: "#9333ea",
+    CheckOutcome.HOST_KEY_MISMATCH: "#be185d",
+    CheckOutcome.ERROR: "#6b7280",
+}
+RUN_COLOURS = {"succeeded": "#16a34a", "failed": "#dc2626", "canceled": "#6b7280", "active": "#3b82f6"}
+
+
+def _health_chart(days: list[date]) -> str:
+    counts = trends.health_outcomes_per_day(days)
+    datasets = [
+        {
+            "label": outcome.label,
+            "data": [counts.get((day, outcome.value), 0) for day in days],
+            "backgroundColor": OUTCOME_COLOURS[outcome],
+        }
+        for outcome in CheckOutcome
+    ]
+    return _chart_json(days, datasets)
+
+
+def _runs_chart(days: list[date]) -> str:
+    counts = trends.runs_per_day(days)
+
+    def total(day: date, statuses: tuple[str, ...]) -> int:
+        return sum(n for (when, _kind, status), n in counts.items() if when == day and status in statuses)
+
+    series = {
+        "succeeded": ("succeeded",),
+        "failed": ("failed",),
+        "canceled": ("canceled",),
+        "active": ("queued", "running"),
+    }
+    datasets = [
+        {
+            "label": name.capitalize(),
+            "data": [total(day, statuses) for day in days],
+            "backgroundColor": RUN_COLOURS[name],
+        }
+        for name, statuses in series.items()
+    ]
+    return _chart_json(days, datasets)
+
+
+# Stacked bars: a day's bar is its total, split by outcome or status.
+STACKED_CHART_OPTIONS = json.dumps({"scales": {"x": {"stacked": True}, "y": {"stacked": True, "beginAtZero": True}}})
+
+
+def _chart_json(days: list[date], datasets: list[dict[str, Any]]) -> str:
+    return json.dumps({"labels": [f"{day:%b %d}" for day in days], "datasets": datasets})
 
 
 def _failures(user: AbstractBaseUser) -> list[Failures]:
@@ -157,8 +261,15 @@ def _failures(user: AbstractBaseUser) -> list[Failures]:
 
 def dashboard_for(user: AbstractBaseUser) -> dict[str, Any]:
     """The dashboard's blocks this user may see (a block the user may not view is None)."""
+    days = trends.trend_days()
+    can_view_runs = user.has_perm("provisioning.view_provisioningrun") and user.has_perm("jobs.view_job")
     return {
         "servers": _servers() if user.has_perm("servers.view_server") else None,
+        "runs": _runs(user, since=selectors.last_day()),
+        "health_chart": _health_chart(days) if user.has_perm("monitoring.view_healthcheck") else None,
+        "runs_chart": _runs_chart(days) if can_view_runs else None,
+        "chart_options": STACKED_CHART_OPTIONS,
+        "time_zone": timezone.get_current_timezone_name(),
         "incidents": _incidents() if user.has_perm("monitoring.view_incident") else None,
         "periodic_tasks": _periodic_tasks(can_view_results=user.has_perm("django_celery_results.view_taskresult"))
         if user.has_perm("django_celery_beat.view_periodictask")

@@ -153,12 +153,14 @@ def periodic_tasks_with_last_result() -> list[PeriodicTask]:
     """
     last = TaskResult.objects.filter(periodic_task_name=OuterRef("name")).order_by("-date_created", "-id")
     return list(
-        PeriodicTask.objects.annotate(
+        PeriodicTask.objects.select_related("interval", "crontab", "solar", "clocked")
+        .annotate(
             last_result_status=Subquery(last.values("status")[:1]),
             last_result_at=Subquery(last.values("date_done")[:1]),
             last_result_created_at=Subquery(last.values("date_created")[:1]),
             last_result_pk=Subquery(last.values("id")[:1]),
-        ).order_by("name")
+        )
+        .order_by("name")
     )
 
 

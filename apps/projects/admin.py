@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path
+from unfold.admin import ModelAdmin
 
 from apps.access.admin_checks import permission_check
 from apps.core.admin_runs import runs_queue_from_admin
@@ -41,7 +42,7 @@ class GitHubAccountForm(forms.ModelForm):
 
 
 @admin.register(GitHubAccount)
-class GitHubAccountAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
+class GitHubAccountAdmin(SecretFieldsHiddenFromReadersMixin, ModelAdmin):
     form = GitHubAccountForm
     list_display = (
         "organization",
@@ -107,7 +108,7 @@ def snippet_parts(snippet: str, highlights: list[tuple[int, int]]) -> list[tuple
 
 
 @admin.register(Project)
-class ProjectAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
+class ProjectAdmin(SecretColumnsDeferredMixin, ModelAdmin):
     list_display = ("full_name", "state", "visibility", "archived_on_github", "pushed_at", "docs_indexed_at")
     list_filter = ("state", "visibility", TopicFilter, "archived_on_github", "fork", "account")
     search_fields = ("full_name", "description", "summary")
@@ -146,7 +147,7 @@ class ProjectAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
 
 
 @admin.register(DocChunk)
-class DocChunkAdmin(admin.ModelAdmin):
+class DocChunkAdmin(ModelAdmin):
     list_display = ("project", "path", "heading", "position", "backend")
     list_filter = ("backend",)
     search_fields = ("project__full_name", "path", "heading")

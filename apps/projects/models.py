@@ -32,6 +32,7 @@ class GitHubAccount(SyncedAccount):
     objects = SecretsDeferredManager()
 
     class Meta:
+        verbose_name = "GitHub account"
         permissions = [("sync_githubaccount", "Can queue a sync or docs indexing of a GitHub account")]
         ordering = ["organization"]
         constraints = [

@@ -9,8 +9,6 @@ template's escaping.
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -22,11 +20,15 @@ from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods
+from unfold.admin import ModelAdmin
 
 from apps.access.admin_checks import permission_check
-from apps.core.admin_composition import AdminAdditions
+from apps.core.admin import OperationalHistoryAdmin
+from apps.core.admin_composition import AdminAdditions, ServerTool, with_tool
 from apps.core.admin_secrets import SecretColumnsDeferredMixin
 from apps.core.exceptions import PlatformError
+from apps.core.live_output import plain_text
+from apps.provisioning.admin_live import RunLiveOutputViews
 from apps.provisioning.admin_views import RUN_CHANGE_URL, ServerProvisioningViews
 from apps.provisioning.choices import ACTIVE_RUN_STATUSES, RunStatus
 from apps.provisioning.models import ProvisioningRun
@@ -36,20 +38,18 @@ from apps.servers.models import Server
 
 OUTPUT_EVENTS_SHOWN = 2000
 RECENT_RUNS_SHOWN = 5
-STAT_COLUMNS = ("ok", "changed", "failed", "unreachable", "skipped", "rescued", "ignored")
 RETRYABLE = (RunStatus.FAILED, RunStatus.CANCELED)
 # operation: (the service, what the success message says, what the confirmation page says it would do)
 OPERATIONS = {
     "retry": (run_retry, "queued again", run_retry_consequences),
     "cancel": (run_cancel, "canceled", run_cancel_consequences),
 }
-# Colour codes Ansible may write when it thinks it talks to a terminal: noise in a <pre>.
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
 def run_output(run: ProvisioningRun) -> tuple[str, int]:
     """The run's last OUTPUT_EVENTS_SHOWN events' stdout in order (a marker where an attempt
-    starts again), and how many events the run has in all."""
+    starts again), and how many events the run has in all: the page's output before its script
+    takes over (and without scripts)."""
     total = run.events.count()
     latest = run.events.order_by("-seq").values_list("attempt", "stdout")[:OUTPUT_EVENTS_SHOWN]
     lines, attempt = [], None
@@ -58,19 +58,12 @@ def run_output(run: ProvisioningRun) -> tuple[str, int]:
             lines.append(f"--- attempt {event_attempt} ---")
         attempt = event_attempt
         if stdout:
-            lines.append(ANSI_ESCAPE.sub("", stdout).strip("\r\n"))
+            lines.append(plain_text(stdout))
     return "\n".join(lines), total
 
 
-def stats_rows(run: ProvisioningRun) -> list[tuple[str, list[int]]]:
-    stats = run.stats if isinstance(run.stats, dict) else {}
-    return [
-        (host, [(counts or {}).get(column, 0) for column in STAT_COLUMNS]) for host, counts in sorted(stats.items())
-    ]
-
-
 @admin.register(ProvisioningRun)
-class ProvisioningRunAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
+class ProvisioningRunAdmin(OperationalHistoryAdmin, RunLiveOutputViews, SecretColumnsDeferredMixin, ModelAdmin):
     list_display = (
         "id",
         "server",
@@ -122,10 +115,6 @@ class ProvisioningRunAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
     def root_password(self, run: ProvisioningRun) -> str:
         return run.root_password_outcome.label
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        # A worker may be acting on an active run: cancel it first.
-        return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_active)
-
     def get_urls(self):
         opts = self.model._meta
         name = f"{opts.app_label}_{opts.model_name}"
@@ -133,7 +122,7 @@ class ProvisioningRunAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
             path("<path:object_id>/retry/", self._confirmed_view(self.retry_view), name=f"{name}_retry"),
             path("<path:object_id>/cancel/", self._confirmed_view(self.cancel_view), name=f"{name}_cancel"),
         ]
-        return [*urls, *super().get_urls()]
+        return [*urls, *self.live_urls(), *super().get_urls()]
 
     def _confirmed_view(self, view):
         """GET shows what the operation would do and asks; only POST acts."""
@@ -146,15 +135,11 @@ class ProvisioningRunAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
             operate = self.has_operate_permission(request, run)
             extra_context = {
                 **(extra_context or {}),
-                "run": run,
-                "phases": run.phases.order_by("position"),
-                "stat_columns": STAT_COLUMNS,
-                "stats_rows": stats_rows(run),
+                **self.live_page_context(run, shown=OUTPUT_EVENTS_SHOWN),
                 "output": output,
                 "events_total": total,
                 "events_shown": min(total, OUTPUT_EVENTS_SHOWN),
                 "output_truncated": total > OUTPUT_EVENTS_SHOWN,
-                "refresh_seconds": 3 if run.is_active else None,
                 "can_retry": operate and run.status in RETRYABLE,
                 "can_cancel": operate and run.status in ACTIVE_RUN_STATUSES,
             }
@@ -188,12 +173,14 @@ class ProvisioningRunAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
         (for a run's page: a POST to the same address; for a list action: the action again)."""
         _, _, consequences = OPERATIONS[operation]
         verb = "Cancel" if operation == "cancel" else "Retry"
+        label = f"Yes, {verb.lower()} {len(runs)} run(s)" if action else f"Yes, {verb.lower()} run #{runs[0].pk}"
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": f"{verb} run #{runs[0].pk}?" if len(runs) == 1 and not action else f"{verb} {len(runs)} run(s)?",
             "operation": operation,
             "verb": verb,
+            "confirm_label": label,
             "runs": [(run, consequences(run=run)) for run in runs],
             "action": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
@@ -230,7 +217,6 @@ class ProvisioningRunAdmin(SecretColumnsDeferredMixin, admin.ModelAdmin):
 class ServerProvisioningAdmin(ServerProvisioningViews):
     """Provisioning's part of the Server admin: provision, run a playbook, the latest runs."""
 
-    change_form_template = "admin/provisioning/server_change_form.html"
     adds = AdminAdditions(
         readonly_fields=("lifecycle_reason", "provisioning_runs"),
         fieldsets=(("Provisioning", {"fields": ("lifecycle_reason", "provisioning_runs")}),),
@@ -239,7 +225,14 @@ class ServerProvisioningAdmin(ServerProvisioningViews):
     has_provision_permission = permission_check("provisioning.run_provisioning")
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
-        extra_context = {**(extra_context or {}), "has_provision_permission": self.has_provision_permission(request)}
+        if self.has_provision_permission(request):
+            for label, page, element_id in (
+                ("Provision…", "provision", "server-provision"),
+                ("Run a playbook…", "run_playbook", "server-run-playbook"),
+            ):
+                opts = self.model._meta
+                url = reverse(f"admin:{opts.app_label}_{opts.model_name}_{page}", args=[unquote(object_id)])
+                extra_context = with_tool(extra_context, ServerTool(label, url, element_id))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):

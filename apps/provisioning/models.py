@@ -17,7 +17,7 @@ from apps.servers.models import Server
 class ProvisioningRun(models.Model):
     server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="provisioning_runs")
     kind = models.CharField(max_length=16, choices=RunKind.choices, default=RunKind.PROVISION)
-    os_template = models.CharField(max_length=128, blank=True, help_text="Blank for playbook-only runs.")
+    os_template = models.CharField("OS template", max_length=128, blank=True, help_text="Blank for playbook-only runs.")
     playbook = models.CharField(max_length=200)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

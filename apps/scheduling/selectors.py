@@ -1,10 +1,11 @@
 """Reads of the periodic tasks and of the workers, as operators see them."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import BooleanField, Case, CharField, ExpressionWrapper, Q, QuerySet, Value, When
 from django.db.models.functions import Now
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from apps.scheduling.choices import WorkerStatus
@@ -12,7 +13,35 @@ from apps.scheduling.models import Worker
 
 
 def periodic_task_list() -> QuerySet[PeriodicTask]:
-    return PeriodicTask.objects.select_related("interval", "crontab").order_by("name")
+    return PeriodicTask.objects.select_related("interval", "crontab", "solar", "clocked").order_by("name")
+
+
+def periodic_task_due_after(
+    periodic_task: PeriodicTask, previous: datetime, *, now: datetime | None = None
+) -> datetime:
+    """The first time the task is due after `previous` (a send time), as beat reckons it.
+
+    Needs the task's interval, crontab, solar and clocked rows loaded.
+    """
+    if periodic_task.clocked_id is not None:
+        return periodic_task.clocked.clocked_time
+    if periodic_task.interval_id is not None:
+        return previous + periodic_task.interval.schedule.run_every
+    return (now or timezone.now()) + periodic_task.schedule.remaining_estimate(previous)
+
+
+def periodic_task_next_run_at(periodic_task: PeriodicTask, *, now: datetime | None = None) -> datetime | None:
+    """When beat next sends the task: None while it is disabled or once a one-off was sent.
+
+    Counted from its last send (or its last change, for a task never sent); overdue is due now.
+    """
+    if not periodic_task.enabled or (periodic_task.one_off and periodic_task.last_run_at):
+        return None
+    if periodic_task.clocked_id is not None and periodic_task.last_run_at:
+        return None
+    now = now or timezone.now()
+    previous = periodic_task.last_run_at or periodic_task.date_changed or now
+    return max(periodic_task_due_after(periodic_task, previous, now=now), now)
 
 
 def worker_online_q() -> Q:

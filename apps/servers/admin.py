@@ -3,8 +3,10 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import smart_split
+from unfold.admin import ModelAdmin
 
 from apps.access.admin_checks import permission_check
+from apps.core.admin import OperationalHistoryAdmin
 from apps.core.admin_runs import runs_queue_from_admin
 from apps.core.admin_secrets import SecretFieldsHiddenFromReadersMixin
 from apps.integrations.providers import ProviderError
@@ -59,7 +61,7 @@ class ProviderAccountForm(forms.ModelForm):
 
 
 @admin.register(ProviderAccount)
-class ProviderAccountAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
+class ProviderAccountAdmin(SecretFieldsHiddenFromReadersMixin, ModelAdmin):
     form = ProviderAccountForm
     list_display = ("name", "kind", "username", "enabled", "last_sync_at", "last_sync_status", "server_count")
     list_filter = ("kind", "enabled", "last_sync_status")
@@ -99,6 +101,22 @@ class LabelsFormField(forms.Field):
         return labels_from_text(value or "")
 
 
+class MountPointsFormField(forms.Field):
+    """Mount points one per line, as operators write them, instead of a JSON list."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 60, "placeholder": "/var/lib/docker\n/srv"})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[str]:
+        mounts = list(dict.fromkeys(line.strip() for line in (value or "").splitlines() if line.strip()))
+        wrong = [mount for mount in mounts if not mount.startswith("/")]
+        if wrong:
+            raise forms.ValidationError(f"A mount point is an absolute path: {', '.join(wrong)}")
+        return mounts
+
+
 class ServerForm(forms.ModelForm):
     labels = LabelsFormField(
         required=False,
@@ -109,12 +127,16 @@ class ServerForm(forms.ModelForm):
         ),
     )
 
+    disk_mounts = MountPointsFormField(
+        required=False, label="Disk mounts", help_text='Mount points checked besides "/", one per line.'
+    )
+
     class Meta:
         model = Server
-        fields = ["labels"]  # the admin adds the other fields of its fieldsets
+        fields = ["labels", "disk_mounts"]  # the admin adds the other fields of its fieldsets
 
 
-class ServerAdmin(RootPasswordRevealViews, SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
+class ServerAdmin(OperationalHistoryAdmin, RootPasswordRevealViews, SecretFieldsHiddenFromReadersMixin, ModelAdmin):
     """The servers app's part of the Server admin. Registered by config/admin.py, composed with
     the parts other apps contribute (AdminAdditions)."""
 
@@ -204,7 +226,7 @@ class SshKeyForm(forms.ModelForm):
 
 
 @admin.register(SshKey)
-class SshKeyAdmin(SecretFieldsHiddenFromReadersMixin, admin.ModelAdmin):
+class SshKeyAdmin(SecretFieldsHiddenFromReadersMixin, ModelAdmin):
     form = SshKeyForm
     list_display = ("name", "key_type", "fingerprint", "is_default", "created_at")
     actions = ["make_default"]

@@ -9,11 +9,13 @@ not be cached, and never goes into a message, a log line or the audit row.
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.utils import unquote
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 
+from apps.core.admin_composition import ServerTool, with_tool
 from apps.core.exceptions import ValidationError
 from apps.servers.services.root_password import (
     MAX_REASON_LENGTH,
@@ -48,10 +50,10 @@ class RootPasswordRevealViews:
         return [reveal, *super().get_urls()]
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "can_reveal_root_password": root_password_reveal_allowed(user=request.user),
-        }
+        if root_password_reveal_allowed(user=request.user):
+            opts = self.model._meta
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_reveal_root_password", args=[unquote(object_id)])
+            extra_context = with_tool(extra_context, ServerTool("Reveal root password…", url, "reveal-root-password"))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def reveal_root_password_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

@@ -60,6 +60,7 @@ class SshKey(models.Model):
     objects = SecretsDeferredManager()
 
     class Meta:
+        verbose_name = "SSH key"
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="servers_one_default_key")
@@ -78,16 +79,16 @@ class Server(models.Model):
     # --- Provider-owned ---
     hostname = models.CharField(max_length=255, blank=True)
     label = models.CharField(max_length=255, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    additional_ips = models.JSONField(default=list, blank=True)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    additional_ips = models.JSONField("additional IPs", default=list, blank=True)
     provider_status = models.CharField(max_length=16, choices=ProviderStatus.choices, default=ProviderStatus.UNKNOWN)
     provider_status_text = models.CharField(max_length=64, blank=True)
-    os = models.CharField(max_length=128, blank=True)
-    cpu_cores = models.PositiveIntegerField(null=True, blank=True)
-    cpu_mhz = models.PositiveIntegerField(null=True, blank=True)
-    ram_mb = models.PositiveBigIntegerField(null=True, blank=True)
-    disk_mb = models.PositiveBigIntegerField(null=True, blank=True)
-    bandwidth_mb = models.PositiveBigIntegerField(null=True, blank=True)
+    os = models.CharField("OS", max_length=128, blank=True)
+    cpu_cores = models.PositiveIntegerField("CPU cores", null=True, blank=True)
+    cpu_mhz = models.PositiveIntegerField("CPU MHz", null=True, blank=True)
+    ram_mb = models.PositiveBigIntegerField("RAM MB", null=True, blank=True)
+    disk_mb = models.PositiveBigIntegerField("disk MB", null=True, blank=True)
+    bandwidth_mb = models.PositiveBigIntegerField("bandwidth MB", null=True, blank=True)
     busy = models.BooleanField(default=False, help_text="The provider is running a task on it.")
     active_task = models.CharField(max_length=64, blank=True)
     location = models.CharField(max_length=64, blank=True, help_text="The provider's location or data centre.")
@@ -105,23 +106,27 @@ class Server(models.Model):
     )
     connection = models.CharField(max_length=8, choices=Connection.choices, default=Connection.SSH)
     ssh_host = models.CharField(
+        "SSH host",
         max_length=255,
         blank=True,
         validators=[validate_ssh_host],
         help_text="An IP address or a host name. Blank: the primary IP.",
     )
-    ssh_port = models.PositiveIntegerField(default=22)
-    ssh_user = models.CharField(max_length=64, default="root")
+    ssh_port = models.PositiveIntegerField("SSH port", default=22)
+    ssh_user = models.CharField("SSH user", max_length=64, default="root")
     notes = models.TextField(blank=True)
     ssh_key = models.ForeignKey(
         SshKey,
+        verbose_name="SSH key",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="servers",
         help_text="Blank: the default key.",
     )
-    expects_docker = models.BooleanField(default=False, help_text="Health checks verify the Docker daemon.")
+    expects_docker = models.BooleanField(
+        "expects Docker", default=False, help_text="Health checks verify the Docker daemon."
+    )
     disk_mounts = models.JSONField(default=list, blank=True, help_text='Mount points checked besides "/".')
     maintenance_until = models.DateTimeField(null=True, blank=True, help_text="Notifications are silenced until then.")
     # --- Host key pinning (trust on first use; changed only by an operator or a reinstall) ---

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from django.templatetags.static import static
+
 from config import environment
 from config.settings.base import BASE_DIR, ENVIRONMENT, IS_PRODUCTION, env
 from config.settings.sandbox import SANDBOX_ENABLED
@@ -17,6 +19,9 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # The admin theme; before the admin so its templates win. BasicAppConfig leaves the admin
+    # site to PlatformAdminConfig (unfold's default config would replace it at start-up).
+    "unfold.apps.BasicAppConfig",
     "config.admin.PlatformAdminConfig",  # django.contrib.admin, with the composed model admins
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -102,6 +107,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["config.formats"]  # times to the second, with their zone
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -113,6 +119,26 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if IS_PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- The console (django-unfold) ---------------------------------------------------------
+# Where a login with no "next" lands (unfold's login form sends none): the console, not
+# Django's default /accounts/profile/, which nothing serves.
+LOGIN_REDIRECT_URL = "admin:index"
+UNFOLD = {
+    "SITE_TITLE": "Fleet console",
+    "SITE_HEADER": "Fleet",
+    "SITE_SUBHEADER": "Servers, runs and jobs",
+    "SITE_SYMBOL": "dns",
+    # A favicon of its own: browsers stop asking for /favicon.ico, which nothing serves.
+    "SITE_FAVICONS": [{"rel": "icon", "type": "image/svg+xml", "href": lambda request: static("console/favicon.svg")}],
+    "SHOW_VIEW_ON_SITE": False,
+    "ENVIRONMENT": "apps.core.admin_navigation.environment_badge",
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "apps.core.admin_navigation.sidebar_navigation",
     },
 }
 

@@ -15,6 +15,7 @@ set -eu
 REQUIRED="
 /usr/sbin/sshd openssh-server
 redis-server redis-server
+/usr/bin/chromium chromium
 "
 POLICY=/usr/sbin/policy-rc.d
 

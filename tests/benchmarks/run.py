@@ -135,10 +135,11 @@ def database_url() -> str:
 
 
 @contextmanager
-def sandbox_web_server():
-    """gunicorn serving the platform (and its sandbox) on a free loopback port, on the bench database."""
+def sandbox_web_server(**extra_env: str):
+    """gunicorn serving the platform (and its sandbox) on a free loopback port, on the bench database
+    (`extra_env` adds to its environment: the jobs bench's broker and playbook directory)."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url(), "ENVIRONMENT": "development", "DEBUG": "false"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "ENVIRONMENT": "development", "DEBUG": "false", **extra_env}
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -224,6 +225,7 @@ def bench_search() -> None:
 def main(argv: list[str] | None = None) -> int:
     from tests.benchmarks.broker import bench_broker
     from tests.benchmarks.health import bench_health_checks
+    from tests.benchmarks.jobs import bench_jobs
     from tests.benchmarks.provider_sync import bench_hetzner_sync
     from tests.benchmarks.provisioning import bench_ansible_phase
 
@@ -236,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         "health_checks": bench_health_checks,
         "ansible_phase": bench_ansible_phase,
         "broker": bench_broker,
+        "jobs": lambda: bench_jobs(report, sandbox_web_server),
     }
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.run")
     parser.add_argument("--only", action="append", choices=list(benchmarks), help="run only this one (repeatable)")

@@ -101,10 +101,12 @@ class TestSshd:
 
     __test__ = False
 
-    def __init__(self, *, password: str | None = None) -> None:
+    def __init__(self, *, password: str | None = None, client_key: KeyMaterial | None = None) -> None:
         """With `password`, the test user gets that password for this sshd's life, password logins
         are accepted, no key is authorized up front, and ~/.ssh/authorized_keys is honoured: a
-        freshly rebuilt server that let no key in (cleanup() puts the user back as it was)."""
+        freshly rebuilt server that let no key in (cleanup() puts the user back as it was).
+        With `client_key` (another TestSshd's), that key logs in here too: one login key reaches
+        both, as one key reaches every server of a job."""
         if not Path(SSHD).exists():
             raise RuntimeError(
                 f"{SSHD} is missing: install openssh-server "
@@ -115,7 +117,7 @@ class TestSshd:
         account = ensure_test_user()
         self.host, self.username, self.home = HOST, TEST_USER, Path(account.pw_dir)
         self.port = free_port()
-        self.client_key: KeyMaterial = generate_ed25519(f"{TEST_USER}@tests")
+        self.client_key: KeyMaterial = client_key or generate_ed25519(f"{TEST_USER}@tests")
         self.private_key = self.client_key.private_key
         Path("/run/sshd").mkdir(mode=0o755, parents=True, exist_ok=True)
         STATE_ROOT.mkdir(mode=0o755, exist_ok=True)

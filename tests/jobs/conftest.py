@@ -14,7 +14,7 @@ from apps.servers.services import ssh_key_create
 from tests.provisioning.conftest import FAST, apply_to_settings, sandbox_account  # noqa: F401 (fixtures)
 
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
-JOB_PLAYBOOKS = ["hello.yml", "fails_on_one.yml", "slow_job.yml"]
+JOB_PLAYBOOKS = ["hello.yml", "fails_on_one.yml", "slow_job.yml", "host_goes_away.yml"]
 JOBS_FAST = {
     **FAST,
     "ANSIBLE_PLAYBOOK_DIR": str(PLAYBOOKS),

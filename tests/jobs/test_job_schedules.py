@@ -1,18 +1,28 @@
 """Job schedules: django-celery-beat rows behind the beat lease; a launch per due time, skipped
-(with the reason) while the previous job runs or when it comes late, never twice for one message."""
+(with the reason) while the previous job runs or when it comes late, never twice for one message;
+with two real beats and a worker, one launch per due time and one job per launch."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
+from django_celery_results.models import TaskResult
 
+from apps.audit.choices import AuditAction
+from apps.audit.models import AuditEvent
+from apps.core.beat_lease import beat_lease_state
+from apps.jobs import task_names
 from apps.jobs.choices import JobStatus, LaunchedBy
 from apps.jobs.models import Job, JobSchedule, JobTemplate
 from apps.jobs.services import scheduled_launch
-from tests.conftest import purge_queues
+from tests.conftest import purge_queues, wait_for
+from tests.jobs.helpers import start_jobs_worker, wait_job_finished
 from tests.roles import api_client_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -112,3 +122,86 @@ def test_a_launch_sent_long_after_it_was_due_is_skipped_as_missed(api, template)
     assert not Job.objects.exists()
     _beat_sent(schedule, at=schedule.last_fired_at + timedelta(seconds=60))  # the next, on time
     assert scheduled_launch(schedule_id=schedule.pk, dispatch_key="on-time") == "launched"
+
+
+# --- Two real beats and a worker --------------------------------------------------------------
+INTERVAL = 10  # seconds: the shortest interval a schedule may have
+FIRINGS = 3
+BEAT_LEASE_SECONDS = "6"
+
+
+def _holder_pid() -> int | None:
+    holder = beat_lease_state().holder  # "host:pid:random"
+    return int(holder.split(":")[1]) if holder else None
+
+
+def _launches_run() -> list[TaskResult]:
+    """The launch messages the worker ran to the end, oldest first."""
+    finished = TaskResult.objects.filter(task_name=task_names.LAUNCH_SCHEDULED, status="SUCCESS")
+    return list(finished.order_by("date_created"))
+
+
+@pytest.mark.services
+@pytest.mark.worker
+def test_two_beats_send_one_launch_per_due_time_and_each_launch_makes_one_job(
+    api, template, start_celery, fast_provisioning
+):
+    schedule = _schedule(api, template, name="every ten seconds", interval_seconds=INTERVAL)
+    worker = start_jobs_worker(start_celery, fast_provisioning)
+    beats = [
+        start_celery("beat", "--loglevel", "INFO", "--schedule", "/dev/null", BEAT_LEASE_SECONDS=BEAT_LEASE_SECONDS)
+        for _ in range(2)
+    ]
+    by_pid = {beat.process.pid: beat for beat in beats}
+    leader = by_pid[
+        wait_for(
+            lambda: _holder_pid() in by_pid and _holder_pid(),
+            timeout=60,
+            what=lambda: "a beat to hold the lease:\n" + "\n".join(beat.output()[-2000:] for beat in beats),
+        )
+    ]
+    standby = next(beat for beat in beats if beat is not leader)
+
+    wait_for(
+        lambda: PeriodicTask.objects.get(pk=schedule.periodic_task_id).total_run_count >= FIRINGS,
+        timeout=FIRINGS * INTERVAL + 60,
+        interval=0.5,
+        what=lambda: f"{FIRINGS} due times; the leader said:\n{leader.output()[-3000:]}",
+    )
+    assert standby.process.poll() is None, standby.output()
+    standby.stop()
+    leader.stop()  # the standby first: a leader stopping first hands it the lease
+    firings = PeriodicTask.objects.get(pk=schedule.periodic_task_id).total_run_count
+    launches = wait_for(
+        lambda: len(rows := _launches_run()) >= firings and rows,
+        timeout=60,
+        what=lambda: f"the worker to run {firings} launches; it said:\n{worker.output()[-4000:]}",
+    )
+    jobs = list(Job.objects.filter(schedule=schedule).order_by("created_at"))
+    for job in jobs:
+        wait_job_finished(job.pk, worker)
+
+    sent = f"Sending due task {schedule.periodic_task.name} ({task_names.LAUNCH_SCHEDULED})"
+    said = [beat.log_path.read_text(errors="replace") for beat in (leader, standby)]  # stopped: read their logs
+    assert [text.count(sent) for text in said] == [firings, 0]
+    assert len(launches) == firings
+    outcomes = Counter(json.loads(launch.result) for launch in launches)
+    print(f"\ntwo beats: {firings} due times, launches {dict(outcomes)}")
+    # A due time may be skipped only because the job of the one before still ran (a slow
+    # machine): never as a duplicate, never as missed.
+    assert set(outcomes) <= {"launched", "skipped"}, outcomes
+    skips = AuditEvent.objects.filter(action=AuditAction.JOB_SCHEDULE_SKIP).values_list("detail", flat=True)
+    assert all("is still" in detail["reason"] for detail in skips), list(skips)
+    assert len(skips) == outcomes["skipped"]
+    assert len(jobs) == outcomes["launched"]
+    assert outcomes["launched"] >= 2, outcomes  # due time after due time made its job
+    launched = {launch.task_id for launch in launches if json.loads(launch.result) == "launched"}
+    assert {job.dispatch_key for job in jobs} == launched  # one job per launch message
+    assert {(job.launched_by, job.status) for job in Job.objects.filter(pk__in=[j.pk for j in jobs])} == {
+        (LaunchedBy.SCHEDULE, JobStatus.SUCCEEDED)
+    }
+    assert all(
+        (later.created_at - earlier.created_at).total_seconds() > INTERVAL / 2 for earlier, later in pairwise(jobs)
+    ), [job.created_at for job in jobs]
+    shown = api.get(f"/api/schedules/{schedule.pk}/").data
+    assert shown["last_job"]["id"] == jobs[-1].pk

@@ -216,6 +216,8 @@ def test_the_fleet_summary_is_the_dashboards(operator, fleet):
     }
     assert summary["active_incidents"]["total"] == 1
     assert summary["active_incidents"]["by_severity"]["Critical"] == 1
+    assert summary["active_incidents"]["open_by_severity"]["Critical"] == 1
+    assert summary["runs_last_day"]["Provisioning runs"]["by_status"]["Failed"] == 1
     failed_runs = next(block for block in summary["failures_last_day"] if block["what"] == "Provisioning runs")
     assert failed_runs["count"] == 1
 

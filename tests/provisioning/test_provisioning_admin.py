@@ -138,12 +138,14 @@ def test_a_run_page_shows_only_the_last_events_and_says_so(operator, make_server
     assert "second line\n--- attempt 2 ---\nthird line" in html
 
 
-def test_a_running_run_page_refreshes_itself(operator, make_server):
+def test_a_running_run_page_follows_the_run_in_place(operator, make_server):
     run = make_run(make_server(), status=RunStatus.RUNNING)
 
     html = operator.get(f"{RUNS}{run.pk}/change/").content.decode()
 
-    assert '<meta http-equiv="refresh" content="3">' in html
+    # No reload: console/live_output.js polls (tests/provisioning/test_run_live_output.py).
+    assert "http-equiv" not in html
+    assert 'data-finished="false"' in html
 
 
 def test_canceling_a_running_run_from_its_page_cancels_it(operator, make_server):

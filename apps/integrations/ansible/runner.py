@@ -146,6 +146,9 @@ def run_playbook(
         # Ansible sees a terminal (ansible-runner's pty): without this the stored output holds colour codes.
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_HOST_KEY_CHECKING": "True",
+        # Python's compile-time warnings about strings Ansible evaluates ("invalid decimal
+        # literal" for a value such as 1st): dozens of lines of noise in the run's output.
+        "PYTHONWARNINGS": "ignore::SyntaxWarning",
     }
     finished = False
     try:

@@ -11,7 +11,8 @@ The job task calls `job_execute(job_id=..., token=...)`, which
   the reason);
 - runs the playbook, storing its events as they arrive; the playbook stops within seconds of a
   cancel (the lease renewal finds the job is no longer this attempt's);
-- records each host's result from the playbook's recap, and the job's end, fenced by the token.
+- records each host's result from the playbook's recap (an unreachable host with what ansible
+  said when it could not reach it), and the job's end, fenced by the token.
 A job whose worker dies is failed by the reclaim (services/reclaim.py), never run a second time
 by itself: a playbook half run is the operator's to relaunch.
 """
@@ -103,36 +104,41 @@ def _run_playbook(job: Job, token: int, lease: LeaseKeeper) -> str:
     root = jobs_work_root()
     root.mkdir(parents=True, exist_ok=True)
     recorder = EventRecorder(model=JobEvent, owner={"job_id": job.pk}, guard=lambda: transitions.owned(job.pk, token))
-    try:
-        with tempfile.TemporaryDirectory(prefix=job_work_dir_prefix(job.pk), dir=root) as work_dir:
-            source = _source(job, Path(work_dir))
-            plan = _plan(job, work_dir)
-            with transitions.owned(job.pk, token):
-                pass  # the playbook acts on the servers: only while this attempt still holds the job
-            result = run_playbook(
-                playbook_dir=source,
-                playbook=job.playbook,
-                inventory=plan.inventory(),
-                extravars={**_vars(job), "platform_job_id": job.pk, "platform_work_dir": work_dir},
-                config_file=Path(settings.ANSIBLE_CONFIG_FILE),
-                work_root=root,
-                private_dir_prefix=job_work_dir_prefix(job.pk) + "ansible-",
-                timeout=job.timeout_seconds,
-                forks=job.forks,
-                cancel_callback=lambda: recorder.tick() or lease.lost,  # about every second
-                event_handler=recorder.add,
-                on_process=lambda pgid: job_process_record(job_id=job.pk, pgid=pgid),
-                ssh_key=plan.key.private_key if plan.key else None,
-                known_hosts=plan.known_hosts() or None,
-                envvars={"ANSIBLE_COLLECTIONS_PATH": str(source / "collections")} if job.project_id else None,
-            )
-    except OSError as error:
-        raise JobFailed(f"cannot prepare the job's directory: {error.strerror or error}") from None
-    finally:
-        recorder.flush()
+    unreachable: dict[str, str] = {}
+
+    def on_event(event_data: dict) -> None:
+        _note_unreachable(event_data, unreachable)
+        recorder.add(event_data)
+
+    with recorder.writing():
+        try:
+            with tempfile.TemporaryDirectory(prefix=job_work_dir_prefix(job.pk), dir=root) as work_dir:
+                source = _source(job, Path(work_dir))
+                plan = _plan(job, work_dir)
+                with transitions.owned(job.pk, token):
+                    pass  # the playbook acts on the servers: only while this attempt still holds the job
+                result = run_playbook(
+                    playbook_dir=source,
+                    playbook=job.playbook,
+                    inventory=plan.inventory(),
+                    extravars={**_vars(job), "platform_job_id": job.pk, "platform_work_dir": work_dir},
+                    config_file=Path(settings.ANSIBLE_CONFIG_FILE),
+                    work_root=root,
+                    private_dir_prefix=job_work_dir_prefix(job.pk) + "ansible-",
+                    timeout=job.timeout_seconds,
+                    forks=job.forks,
+                    cancel_callback=lambda: lease.lost,  # about every second
+                    event_handler=on_event,
+                    on_process=lambda pgid: job_process_record(job_id=job.pk, pgid=pgid),
+                    ssh_key=plan.key.private_key if plan.key else None,
+                    known_hosts=plan.known_hosts() or None,
+                    envvars={"ANSIBLE_COLLECTIONS_PATH": str(source / "collections")} if job.project_id else None,
+                )
+        except OSError as error:
+            raise JobFailed(f"cannot prepare the job's directory: {error.strerror or error}") from None
     if lease.lost or result.status == "canceled":
         raise Superseded
-    return _record(job, token, result, recorder)
+    return _record(job, token, result, recorder, unreachable)
 
 
 def _vars(job: Job) -> dict:
@@ -185,7 +191,19 @@ def host_status(stats: dict[str, int]) -> HostStatus:
     return HostStatus.SKIPPED
 
 
-def _record(job: Job, token: int, result: PlaybookResult, recorder: EventRecorder) -> str:
+def _note_unreachable(event_data: dict, reasons: dict[str, str]) -> None:
+    """Keep what ansible said about each host it could not reach: that host's `reason` on the job
+    (the job's error names only the last failure)."""
+    if event_data.get("event") != "runner_on_unreachable":
+        return
+    data = event_data.get("event_data") or {}
+    result = data.get("res") if isinstance(data.get("res"), dict) else {}
+    lines = str(result.get("msg") or "").strip().splitlines()
+    reason = f"unreachable at task {str(data.get('task') or '')!r}" + (f": {lines[0][:500]}" if lines else "")
+    reasons[str(data.get("host") or "")] = reason
+
+
+def _record(job: Job, token: int, result: PlaybookResult, recorder: EventRecorder, unreachable: dict[str, str]) -> str:
     hosts = list(job.hosts.filter(status=HostStatus.PENDING))
     for host in hosts:
         stats = result.stats.get(host.alias)
@@ -194,6 +212,8 @@ def _record(job: Job, token: int, result: PlaybookResult, recorder: EventRecorde
                 host.status, host.reason = HostStatus.SKIPPED, "no play of the playbook targets this host"
             continue
         host.status = host_status(stats)
+        if host.status == HostStatus.UNREACHABLE:
+            host.reason = unreachable.get(host.alias) or "ansible could not reach the host"
         for name in ("ok", "changed", "failed", "unreachable", "skipped", "rescued", "ignored"):
             setattr(host, name, stats.get(name, 0))
     if result.status == "successful":

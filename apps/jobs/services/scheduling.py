@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -33,6 +33,7 @@ from apps.jobs.choices import ACTIVE_JOB_STATUSES, LaunchedBy
 from apps.jobs.models import Job, JobSchedule, JobTemplate
 from apps.jobs.services.launch import job_launch
 from apps.jobs.services.variables import vars_object_check
+from apps.scheduling.selectors import periodic_task_due_after, periodic_task_next_run_at
 
 log = structlog.get_logger(__name__)
 
@@ -169,21 +170,9 @@ def _user(user):
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
-def _due_after(periodic_task: PeriodicTask, previous: datetime) -> datetime:
-    """The first due time after `previous` (a send time)."""
-    if periodic_task.interval is not None:
-        return previous + timedelta(seconds=periodic_task.interval.every)
-    return timezone.now() + periodic_task.crontab.schedule.remaining_estimate(previous)
-
-
 def schedule_next_run_at(schedule: JobSchedule) -> datetime | None:
     """When beat sends the schedule's next launch (None while it is disabled)."""
-    periodic_task = schedule.periodic_task
-    if not periodic_task.enabled:
-        return None
-    now = timezone.now()
-    previous = periodic_task.last_run_at or periodic_task.date_changed or now
-    return max(_due_after(periodic_task, previous), now)
+    return periodic_task_next_run_at(schedule.periodic_task)
 
 
 def _skip(schedule: JobSchedule, reason: str, *, sent_at: datetime | None) -> str:
@@ -220,7 +209,7 @@ def scheduled_launch(*, schedule_id: int, dispatch_key: str) -> str:
     sent_at = periodic_task.last_run_at or timezone.now()
     previous = schedule.last_fired_at or periodic_task.date_changed
     if previous is not None:
-        due = _due_after(periodic_task, previous)
+        due = periodic_task_due_after(periodic_task, previous)
         late = (sent_at - due).total_seconds()
         if late > settings.JOBS_SCHEDULE_LATE_SECONDS:
             return _skip(

@@ -27,14 +27,21 @@ def fleet_summary(*, user: Any, arguments: NoInput) -> dict[str, Any]:
         }
     if dashboard["incidents"] is not None:
         incidents = dashboard["incidents"]
+        open_, acknowledged = _counts(incidents["open"]), _counts(incidents["acknowledged"])
         summary["active_incidents"] = {
             "total": incidents["total"],
-            "by_severity": _counts(incidents["by_severity"]),
+            "by_severity": {severity: open_[severity] + acknowledged[severity] for severity in open_},
+            "open_by_severity": open_,
+            "acknowledged_by_severity": acknowledged,
             "recent": [f"{link.label} ({link.detail})" for link in incidents["recent"]],
         }
+    summary["runs_last_day"] = {
+        block["title"]: {"total": block["total"], "by_status": _counts(block["by_status"])}
+        for block in dashboard["runs"]
+    }
     if dashboard["periodic_tasks"] is not None:
         summary["periodic_tasks"] = [
-            {key: task[key] for key in ("name", "enabled", "last_run_at", "outcome")}
+            {key: task[key] for key in ("name", "enabled", "last_run_at", "outcome", "next_run_at")}
             for task in dashboard["periodic_tasks"]
         ]
     summary["failures_last_day"] = [
@@ -50,7 +57,8 @@ TOOLS = (
         title="Fleet summary",
         description=(
             "What the admin's dashboard shows: servers by lifecycle and health, active incidents by "
-            "severity, periodic tasks and their last outcome, failures of the last day."
+            "severity (open and acknowledged apart), provisioning runs and jobs of the last day by "
+            "status, periodic tasks with their last outcome and next run, failures of the last day."
         ),
         input=NoInput,
         permission="servers.view_server",

@@ -34,15 +34,14 @@ from apps.servers.ssh_targets import ssh_address_problem
 
 
 class CancelWatch:
-    """ansible-runner's cancel callback (called about every second): writes the events waiting to
-    be stored, and says True once the run is no longer this attempt's (canceled by an operator,
-    or taken over after its lease ran out), as the lease keeper found."""
+    """ansible-runner's cancel callback (called about every second): True once the run is no
+    longer this attempt's (canceled by an operator, or taken over after its lease ran out), as the
+    lease keeper found."""
 
-    def __init__(self, ctx: PhaseContext, recorder: EventRecorder) -> None:
-        self.ctx, self.recorder = ctx, recorder
+    def __init__(self, ctx: PhaseContext) -> None:
+        self.ctx = ctx
 
     def __call__(self) -> bool:
-        self.recorder.tick()
         return self.ctx.lost
 
     @property
@@ -127,7 +126,7 @@ def step(ctx: PhaseContext) -> Done | Wait:
     recorder = EventRecorder(
         model=ProvisioningEvent, owner={"run_id": ctx.run.pk}, extra={"attempt": ctx.record.attempts}, guard=ctx.owned
     )
-    watch = CancelWatch(ctx, recorder)
+    watch = CancelWatch(ctx)
     controller_errors = ControllerErrorWatch()
 
     def on_event(event_data: dict) -> None:
@@ -135,29 +134,28 @@ def step(ctx: PhaseContext) -> Done | Wait:
         recorder.add(event_data)
 
     root = work_root()
-    try:
-        with tempfile.TemporaryDirectory(prefix=work_dir_prefix(ctx.run.pk), dir=_ensure(root)) as work_dir:
-            target = _target(server, work_dir)
-            ctx.effect_begin()  # the playbook acts on the server: only while this attempt holds the run
-            result = run_playbook(
-                playbook_dir=playbook_dir(),
-                playbook=playbook,
-                inventory=target["inventory"],
-                extravars=_extravars(ctx, server, work_dir),
-                config_file=Path(settings.ANSIBLE_CONFIG_FILE),
-                work_root=root,
-                private_dir_prefix=private_dir_prefix(ctx.run.pk),
-                timeout=settings.PROVISIONING_ANSIBLE_TIMEOUT_SECONDS,
-                cancel_callback=watch,
-                event_handler=on_event,
-                on_process=lambda pgid: ansible_process_record(run_id=ctx.run.pk, pgid=pgid),
-                ssh_key=target["ssh_key"],
-                known_hosts=target["known_hosts"],
-            )
-    except OSError as error:
-        raise PhaseError(f"cannot prepare the Ansible run: {error.strerror or error}", retryable=False) from None
-    finally:
-        recorder.flush()
+    with recorder.writing():
+        try:
+            with tempfile.TemporaryDirectory(prefix=work_dir_prefix(ctx.run.pk), dir=_ensure(root)) as work_dir:
+                target = _target(server, work_dir)
+                ctx.effect_begin()  # the playbook acts on the server: only while this attempt holds the run
+                result = run_playbook(
+                    playbook_dir=playbook_dir(),
+                    playbook=playbook,
+                    inventory=target["inventory"],
+                    extravars=_extravars(ctx, server, work_dir),
+                    config_file=Path(settings.ANSIBLE_CONFIG_FILE),
+                    work_root=root,
+                    private_dir_prefix=private_dir_prefix(ctx.run.pk),
+                    timeout=settings.PROVISIONING_ANSIBLE_TIMEOUT_SECONDS,
+                    cancel_callback=watch,
+                    event_handler=on_event,
+                    on_process=lambda pgid: ansible_process_record(run_id=ctx.run.pk, pgid=pgid),
+                    ssh_key=target["ssh_key"],
+                    known_hosts=target["known_hosts"],
+                )
+        except OSError as error:
+            raise PhaseError(f"cannot prepare the Ansible run: {error.strerror or error}", retryable=False) from None
     if watch.lost or result.status == "canceled":
         raise Superseded
     with ctx.owned():

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Max
 from django.utils import timezone
 
@@ -28,7 +29,8 @@ def _created(value: Any) -> datetime:
 
 class EventRecorder:
     """Collects the events of one owner (a run, a job) and writes them `batch_size` at a time, or
-    every `interval` seconds.
+    `interval` seconds after the oldest of them arrived (`writing()` runs that clock in a thread
+    of its own): output reaches the database well within a second of Ansible printing it.
 
     `model` is the event model (ProvisioningEvent, JobEvent), `owner` the field naming its owner
     ({"run_id": 7}) and `extra` fields every event of this recorder carries ({"attempt": 2}).
@@ -44,7 +46,7 @@ class EventRecorder:
         owner: dict[str, int],
         extra: dict[str, Any] | None = None,
         batch_size: int = 50,
-        interval: float = 1.0,
+        interval: float = 0.5,
         guard: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
     ) -> None:
         self.model, self.owner, self.extra, self.guard = model, owner, extra or {}, guard
@@ -52,7 +54,8 @@ class EventRecorder:
         self.batch_size, self.interval = batch_size, interval
         self.base = model.objects.filter(**owner).aggregate(last=Max("seq"))["last"] or 0
         self.pending: list[models.Model] = []
-        self.last_flush = time.monotonic()
+        self.oldest_at = 0.0  # when the oldest pending event arrived (monotonic)
+        self._lock = threading.Lock()  # add() in the caller's thread, tick() also in writing()'s
         self.count = 0
         self.last_failure = ""
 
@@ -65,7 +68,17 @@ class EventRecorder:
         if failed:
             message = str(result.get("msg") or result.get("stderr") or "").strip().splitlines()
             self.last_failure = f"task {task!r} failed on {host}" + (f": {message[0][:300]}" if message else "")
+        with self._lock:
+            self._append(name, host, task, failed, result, event_data)
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+        else:
+            self.tick()
+
+    def _append(self, name: str, host: str, task: str, failed: bool, result: dict, event_data: dict) -> None:
         self.count += 1
+        if not self.pending:
+            self.oldest_at = time.monotonic()
         self.pending.append(
             self.model(
                 **self.owner,
@@ -80,25 +93,43 @@ class EventRecorder:
                 created_at=_created(event_data.get("created")),
             )
         )
-        if len(self.pending) >= self.batch_size:
-            self.flush()
-        else:
-            self.tick()
 
     def tick(self) -> None:
-        """Write what is pending once `interval` has passed since the last write. Called with each
-        event and from ansible-runner's cancel callback (about every second), so output printed
-        before a long quiet task is stored within a second, not when the next event arrives."""
-        if self.pending and time.monotonic() - self.last_flush >= self.interval:
+        """Write what is pending once its oldest event has waited `interval`."""
+        if self.pending and time.monotonic() - self.oldest_at >= self.interval:
             self.flush()
 
     def flush(self) -> None:
-        if self.pending and not self.superseded:
+        with self._lock:  # one write at a time, in seq order
+            if self.pending and not self.superseded:
+                try:
+                    with self.guard():
+                        # ignore_conflicts: a redelivered attempt may write a seq an earlier one wrote.
+                        self.model.objects.bulk_create(self.pending, ignore_conflicts=True)
+                except Superseded:
+                    self.superseded = True
+            self.pending = []
+
+    @contextlib.contextmanager
+    def writing(self):
+        """While the block runs, a thread writes what is pending every `interval`: output printed
+        before a long quiet task is stored within a second, not when the next event arrives.
+        (ansible-runner's cancel callback is no clock: with several hosts it can go seconds
+        between calls.) Everything still pending is written when the block ends."""
+        stop = threading.Event()
+
+        def clock() -> None:
             try:
-                with self.guard():
-                    # ignore_conflicts: a redelivered attempt may write a seq an earlier one wrote.
-                    self.model.objects.bulk_create(self.pending, ignore_conflicts=True)
-            except Superseded:
-                self.superseded = True
-        self.pending = []
-        self.last_flush = time.monotonic()
+                while not stop.wait(self.interval / 5):
+                    self.tick()
+            finally:
+                connection.close()  # this thread's own connection
+
+        thread = threading.Thread(target=clock, name="event-recorder", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+            self.flush()
