@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from tests.access.test_route_permissions import world
+from tests.fakes.sandbox_github import sandbox_github_configure, sandbox_github_url
 from tests.roles import user_with_role
 
 OPERATOR_PASSWORD = "fuzz-operator-password"
@@ -23,6 +24,10 @@ class SignedIn:
     ids: dict[str, int]
 
 
+GITHUB_ORG = "fuzz-org"
+GITHUB_TOKEN = "fuzz-sandbox-github-token"
+
+
 @pytest.fixture
 def unthrottled(settings):
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
@@ -33,14 +38,16 @@ def unthrottled(settings):
 
 
 @pytest.fixture
-def operator_over_http(live_server, unthrottled) -> SignedIn:
+def operator_over_http(live_server, unthrottled, settings) -> SignedIn:
     """An operator holding a token from POST /api/auth/token/, and one object of every kind.
 
-    The provider account is the sandbox provider this live server serves, so the operations
-    that ask the provider (a server's OS templates, a provision request) get its real answers.
+    The provider account is the sandbox provider this live server serves, and the GitHub account
+    its sandbox GitHub, so the operations that ask them (a server's OS templates, a provision
+    request, a project's playbooks at a ref) get their real answers.
     """
     ids = world()
     _served_by_the_sandbox(ids, live_server.url)
+    _github_by_the_sandbox(ids, live_server, settings)
     user = user_with_role("operator", "fuzz-operator")
     user.set_password(OPERATOR_PASSWORD)
     user.save()
@@ -60,6 +67,20 @@ def operator_over_http(live_server, unthrottled) -> SignedIn:
     assert response.status_code == 200, response.text
     headers = {"Authorization": f"Token {response.json()['token']}"}
     return SignedIn(base_url=live_server.url, headers=headers, ids=ids)
+
+
+def _github_by_the_sandbox(ids: dict[str, int], live_server, settings) -> None:
+    from apps.projects.models import GitHubAccount, Project
+    from apps.sandbox.github import catalog
+
+    sandbox_github_configure(settings, organization=GITHUB_ORG, token=GITHUB_TOKEN, app_id=1)
+    GitHubAccount.objects.filter(pk=ids["github-accounts"]).update(
+        organization=GITHUB_ORG, token=GITHUB_TOKEN, base_url=sandbox_github_url(live_server)
+    )
+    name = catalog.repo_name(1)
+    Project.objects.filter(pk=ids["projects"]).update(
+        name=name, full_name=f"{GITHUB_ORG}/{name}", github_id=catalog.repo_github_id(GITHUB_ORG, 1)
+    )
 
 
 def _served_by_the_sandbox(ids: dict[str, int], base_url: str) -> None:

@@ -178,6 +178,18 @@ def test_a_body_over_the_limit_is_refused_with_413_and_nothing_is_stored(admin_a
     assert not ProviderAccount.objects.filter(name="too-big").exists()
 
 
+def test_a_form_body_of_too_many_fields_is_a_400_that_says_so_and_nothing_is_stored(admin_api, settings):
+    too_many = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1
+    body = "&".join(["name=too-many", "kind=time4vps", *(f"limit={number}" for number in range(too_many))])
+
+    response = admin_api.post("/api/provider-accounts/", body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/json"
+    assert f"more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields" in response.json()["detail"]
+    assert not ProviderAccount.objects.filter(name="too-many").exists()
+
+
 def test_an_oversized_patch_leaves_the_server_unchanged(settings):
     ids = world()
     operator = api_client_as(user_with_role("operator", "big-operator"))

@@ -7,7 +7,7 @@ become `{"detail": message, "code": ...}` with the status the error class names.
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
@@ -25,6 +25,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             {"detail": f"The request body is larger than the limit of {limit} bytes.", "code": "too_large"},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        # A form body of more fields than Django parses (DATA_UPLOAD_MAX_NUMBER_FIELDS): its bare
+        # 400 page says nothing; the caller needs to know which limit it met.
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return Response(
+            {"detail": f"The request body has more than {limit} form fields.", "code": "too_many_fields"},
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, ValidationError) and exc.field_errors:
         # The same shape as a serializer's 400: {"field": ["problem", ...]}.
